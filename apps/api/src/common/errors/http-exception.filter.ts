@@ -1,0 +1,112 @@
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import type { TErrorResponse } from '@bastion/contracts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ZodValidationException } from 'nestjs-zod';
+import { ZodError } from 'zod';
+import { redactText } from '../logging/redact-text';
+import { AppException } from './app.exception';
+
+/** Formats zod issues as `body.email: must be an email address; ...`, naming each field. */
+export function describeZodError(error: ZodError, prefix = ''): string {
+  return error.issues
+    .slice(0, 10)
+    .map((issue) => {
+      const path = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.');
+      return path ? `${path}: ${issue.message}` : issue.message;
+    })
+    .join('; ');
+}
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+/**
+ * The one global exception filter: clear messages for 4xx, a generic message for 5xx, and the
+ * request's correlation id on every error. Unexpected errors are logged with secrets redacted.
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const request = ctx.getRequest<FastifyRequest>();
+    const reply = ctx.getResponse<FastifyReply>();
+    const { status, message } = this.describe(exception);
+    const correlationId = String(request.id);
+
+    if (status >= 500) {
+      const err = exception instanceof Error ? exception : new Error(String(exception));
+      this.logger.error(
+        `${request.method} ${request.url.split('?')[0]} failed [${correlationId}]: ${redactText(err.message)}`,
+        err.stack,
+      );
+    }
+
+    const body: TErrorResponse = {
+      statusCode: status,
+      error: REASONS[status] ?? (status >= 500 ? 'Server Error' : 'Error'),
+      message,
+      correlationId,
+    };
+    void reply.status(status).header('cache-control', 'no-store').send(body);
+  }
+
+  private describe(exception: unknown): { status: number; message: string } {
+    if (exception instanceof ZodValidationException) {
+      const zodError = exception.getZodError();
+      return {
+        status: 400,
+        message: zodError instanceof ZodError ? describeZodError(zodError) : 'Invalid request',
+      };
+    }
+    if (exception instanceof AppException) {
+      return exception.status >= 500
+        ? { status: exception.status, message: 'Internal server error' }
+        : { status: exception.status, message: exception.message };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      if (status >= 500) return { status, message: 'Internal server error' };
+      const response = exception.getResponse();
+      const message =
+        typeof response === 'string'
+          ? response
+          : typeof response === 'object' && response !== null && 'message' in response
+            ? ([] as unknown[]).concat((response as { message: unknown }).message).join('; ')
+            : exception.message;
+      return { status, message };
+    }
+    // Fastify's own errors (invalid JSON, body too large, wrong content type) carry a 4xx code.
+    if (
+      exception instanceof Error &&
+      'statusCode' in exception &&
+      typeof exception.statusCode === 'number' &&
+      exception.statusCode >= 400 &&
+      exception.statusCode < 500
+    ) {
+      return { status: exception.statusCode, message: exception.message };
+    }
+    return { status: HttpStatus.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
+  }
+}

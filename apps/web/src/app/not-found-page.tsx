@@ -1,0 +1,10 @@
+import { Link } from 'react-router';
+
+export function NotFoundPage() {
+  return (
+    <section className="card">
+      <h1>Page not found</h1>
+      <Link to="/">Back to the start</Link>
+    </section>
+  );
+}

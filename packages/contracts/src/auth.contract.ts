@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { ZWorkspaceRole } from './common.contract';
+
+/** Email addresses are compared case-insensitively; they are stored lower-cased and trimmed. */
+export const ZEmail = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.email({ message: 'must be an email address' }));
+
+export const ZUser = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  twoFactorEnabled: z.boolean(),
+});
+export type TUser = z.infer<typeof ZUser>;
+
+export const ZMembership = z.object({
+  workspaceId: z.uuid(),
+  workspaceName: z.string(),
+  role: ZWorkspaceRole,
+});
+export type TMembership = z.infer<typeof ZMembership>;
+
+/** `POST /api/auth/login`. `totpCode` is a 6-digit TOTP code or a recovery code. */
+export const ZLoginRequest = z.object({
+  email: ZEmail,
+  password: z.string().min(1, 'is required').max(1024),
+  totpCode: z.string().trim().min(6).max(32).optional(),
+});
+export type TLoginRequest = z.infer<typeof ZLoginRequest>;
+
+export const ZLoginResponse = z.object({ user: ZUser, csrfToken: z.string() });
+export type TLoginResponse = z.infer<typeof ZLoginResponse>;
+
+/** `GET /api/me`. */
+export const ZMeResponse = z.object({
+  user: ZUser,
+  memberships: z.array(ZMembership),
+  csrfToken: z.string(),
+});
+export type TMeResponse = z.infer<typeof ZMeResponse>;

@@ -1,0 +1,2 @@
+export * from './common.contract';
+export * from './auth.contract';
