@@ -40,3 +40,18 @@ export const ZMeResponse = z.object({
   csrfToken: z.string(),
 });
 export type TMeResponse = z.infer<typeof ZMeResponse>;
+
+/** `POST /api/setup`: the first admin and their workspace; 409 once a user exists. */
+export const ZSetupRequest = z.object({
+  email: ZEmail,
+  password: z.string().max(256),
+  workspaceName: z.string().trim().min(1, 'is required').max(120),
+});
+export type TSetupRequest = z.infer<typeof ZSetupRequest>;
+
+export const ZSetupResponse = ZLoginResponse.extend({ workspaceId: z.uuid() });
+export type TSetupResponse = z.infer<typeof ZSetupResponse>;
+
+/** `GET /api/setup`: whether first-run setup is still open. */
+export const ZSetupStatusResponse = z.object({ setupRequired: z.boolean() });
+export type TSetupStatusResponse = z.infer<typeof ZSetupStatusResponse>;

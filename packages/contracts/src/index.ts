@@ -1,2 +1,3 @@
 export * from './common.contract';
 export * from './auth.contract';
+export * from './workspace.contract';

@@ -2,6 +2,7 @@ import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { THealthResponse } from '@bastion/contracts';
 import type { FastifyReply } from 'fastify';
+import { Public } from '../auth/request-context';
 import { HealthService } from './health.service';
 
 @ApiTags('health')
@@ -13,6 +14,7 @@ export class HealthController {
    * `GET /api/health` -> `{status,database,vault,version}`; no sign-in needed.
    * Answers 200 when everything is ok and 503 when degraded, for load-balancer checks.
    */
+  @Public()
   @Get()
   @ApiOkResponse({ description: 'Process, metadata database and vault status' })
   async get(@Res({ passthrough: true }) reply: FastifyReply): Promise<THealthResponse> {

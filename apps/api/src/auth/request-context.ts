@@ -1,0 +1,79 @@
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { TWorkspaceRole } from '@bastion/contracts';
+import type { FastifyRequest } from 'fastify';
+
+/** The signed-in user as guards attach it to the request. */
+export interface AuthUser {
+  id: string;
+  email: string;
+  totpEnabled: boolean;
+}
+
+export interface AuthContext {
+  user: AuthUser;
+  /** Id (token hash) of the current session. */
+  sessionId: string;
+  /** CSRF token of the current session. */
+  csrfToken: string;
+}
+
+/** The caller's membership in the workspace named by the route's `:wid`. */
+export interface MembershipContext {
+  workspaceId: string;
+  role: TWorkspaceRole;
+}
+
+/** Who made a request and from where, for the audit log. */
+export interface RequestMeta {
+  ip: string;
+  userAgent: string | undefined;
+  correlationId: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth?: AuthContext;
+    membership?: MembershipContext;
+  }
+}
+
+export const IS_PUBLIC = 'bastion:isPublic';
+
+/** Marks a route as reachable without a session (health, setup, login). */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+/** The signed-in user; only on routes behind the session guard. */
+export const CurrentUser = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext): AuthUser => {
+    const request = ctx.switchToHttp().getRequest<FastifyRequest>();
+    if (!request.auth) throw new Error('CurrentUser used on a public route');
+    return request.auth.user;
+  },
+);
+
+/** The session behind the request (id and CSRF token). */
+export const CurrentSession = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext): AuthContext => {
+    const request = ctx.switchToHttp().getRequest<FastifyRequest>();
+    if (!request.auth) throw new Error('CurrentSession used on a public route');
+    return request.auth;
+  },
+);
+
+/** The caller's membership, set by `@WorkspaceRole(...)`. */
+export const CurrentMembership = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext): MembershipContext => {
+    const request = ctx.switchToHttp().getRequest<FastifyRequest>();
+    if (!request.membership) throw new Error('CurrentMembership used without @WorkspaceRole');
+    return request.membership;
+  },
+);
+
+/** Source address, user agent and correlation id of the request. */
+export const ReqMeta = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext): RequestMeta => {
+    const request = ctx.switchToHttp().getRequest<FastifyRequest>();
+    const ua = request.headers['user-agent'];
+    return { ip: request.ip, userAgent: ua?.slice(0, 256), correlationId: String(request.id) };
+  },
+);

@@ -1,0 +1,30 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** A server-side session. `id` is the SHA-256 (hex) of the opaque cookie token. */
+@Entity('sessions')
+export class SessionEntity {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  id: string;
+
+  @Column({ name: 'user_id', type: 'varchar', length: 36 })
+  userId: string;
+
+  @Column({ name: 'created_at', type: Date })
+  createdAt: Date;
+
+  @Column({ name: 'last_seen_at', type: Date })
+  lastSeenAt: Date;
+
+  /** Absolute expiry. */
+  @Column({ name: 'expires_at', type: Date })
+  expiresAt: Date;
+
+  @Column({ name: 'revoked_at', type: Date, nullable: true })
+  revokedAt: Date | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  ip: string | null;
+
+  @Column({ name: 'user_agent', type: 'varchar', length: 256, nullable: true })
+  userAgent: string | null;
+}

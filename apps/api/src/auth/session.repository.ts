@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, Not, Repository } from 'typeorm';
+import { SessionEntity } from './session.entity';
+
+@Injectable()
+export class SessionRepository {
+  constructor(@InjectRepository(SessionEntity) private readonly repo: Repository<SessionEntity>) {}
+
+  findById(id: string): Promise<SessionEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  async insert(session: SessionEntity): Promise<void> {
+    await this.repo.insert(session);
+  }
+
+  async touch(id: string, at: Date): Promise<void> {
+    await this.repo.update({ id }, { lastSeenAt: at });
+  }
+
+  async revoke(id: string, at: Date): Promise<void> {
+    await this.repo.update({ id, revokedAt: IsNull() }, { revokedAt: at });
+  }
+
+  /** Revokes every live session of a user, except `keepId` when given. */
+  async revokeAllForUser(userId: string, at: Date, keepId?: string): Promise<void> {
+    await this.repo.update(
+      keepId ? { userId, revokedAt: IsNull(), id: Not(keepId) } : { userId, revokedAt: IsNull() },
+      { revokedAt: at },
+    );
+  }
+}

@@ -1,0 +1,71 @@
+import {
+  applyDecorators,
+  CanActivate,
+  ExecutionContext,
+  Injectable,
+  SetMetadata,
+  UseGuards,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { TWorkspaceRole } from '@bastion/contracts';
+import type { FastifyRequest } from 'fastify';
+import { WorkspaceRepository } from './workspace.repository';
+import { WorkspaceErrorCode, WorkspaceException, workspaceNotFound } from './workspace.exception';
+
+const MIN_ROLE = 'bastion:minWorkspaceRole';
+const RANK: Record<TWorkspaceRole, number> = { viewer: 1, editor: 2, admin: 3 };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True when `role` is at least `min` (admin > editor > viewer). */
+export function roleAtLeast(role: TWorkspaceRole, min: TWorkspaceRole): boolean {
+  return RANK[role] >= RANK[min];
+}
+
+/**
+ * Checks the caller's role in the workspace named by the route's `:wid`. Not a member (or no
+ * such workspace, or a malformed id) is 404, so the existence of another workspace is never
+ * confirmed; a member below `min` gets 403. A workspace that requires two-factor refuses
+ * members without it (403). Sets `request.membership`.
+ */
+@Injectable()
+export class WorkspaceRoleGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly workspaces: WorkspaceRepository,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const min = this.reflector.get<TWorkspaceRole>(MIN_ROLE, context.getHandler());
+    const request = context
+      .switchToHttp()
+      .getRequest<FastifyRequest<{ Params: { wid?: string } }>>();
+    const workspaceId = request.params.wid;
+    const user = request.auth?.user;
+    if (!user || !workspaceId || !UUID.test(workspaceId)) throw workspaceNotFound();
+    const membership = await this.workspaces.findMembership(workspaceId.toLowerCase(), user.id);
+    if (!membership) throw workspaceNotFound();
+    if (!roleAtLeast(membership.role, min)) {
+      throw new WorkspaceException(
+        WorkspaceErrorCode.Forbidden,
+        `This action needs the ${min} role in this workspace`,
+      );
+    }
+    const workspace = await this.workspaces.findById(membership.workspaceId);
+    if (!workspace) throw workspaceNotFound();
+    if (workspace.requireTwoFactor && !user.totpEnabled) {
+      throw new WorkspaceException(
+        WorkspaceErrorCode.TwoFactorRequired,
+        'This workspace requires two-factor authentication; enrol it on your account page',
+      );
+    }
+    request.membership = { workspaceId: membership.workspaceId, role: membership.role };
+    return true;
+  }
+}
+
+/**
+ * Requires at least `min` in the workspace of the route's `:wid` parameter. Use on every
+ * route under `/api/workspaces/:wid/...`.
+ */
+export const WorkspaceRole = (min: TWorkspaceRole) =>
+  applyDecorators(SetMetadata(MIN_ROLE, min), UseGuards(WorkspaceRoleGuard));

@@ -1,0 +1,188 @@
+import { Injectable } from '@nestjs/common';
+import type { TMember, TWorkspace, TWorkspaceRole } from '@bastion/contracts';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuthService } from '../auth/auth.service';
+import { AuthErrorCode, AuthException } from '../auth/auth.exception';
+import { UserEntity } from '../auth/user.entity';
+import { UserRepository } from '../auth/user.repository';
+import { InstanceSettingEntity } from '../database/instance-setting.entity';
+import { MembershipEntity } from './membership.entity';
+import { WorkspaceEntity } from './workspace.entity';
+import { WorkspaceErrorCode, WorkspaceException, workspaceNotFound } from './workspace.exception';
+import { WorkspaceRepository } from './workspace.repository';
+
+@Injectable()
+export class WorkspaceService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly workspaces: WorkspaceRepository,
+    private readonly users: UserRepository,
+    private readonly auth: AuthService,
+  ) {}
+
+  /** True while no user exists (first-run setup is open). */
+  async isSetupRequired(): Promise<boolean> {
+    return (await this.users.count()) === 0;
+  }
+
+  /**
+   * First-run setup: the first admin and their workspace, in one transaction. The
+   * `setup_completed` row's primary key makes a second, concurrent setup fail.
+   * @throws AuthException SetupAlreadyDone (409), WeakPassword (400)
+   */
+  async setup(
+    email: string,
+    password: string,
+    workspaceName: string,
+  ): Promise<{ user: UserEntity; workspaceId: string }> {
+    if (!(await this.isSetupRequired())) throw this.setupDone();
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        await manager.insert(InstanceSettingEntity, {
+          key: 'setup_completed',
+          value: new Date().toISOString(),
+          updatedAt: new Date(),
+        });
+        const user = await this.auth.createUser(email, password, manager);
+        const workspaceId = await this.createWorkspaceIn(manager, workspaceName, user.id);
+        return { user, workspaceId };
+      });
+    } catch (error) {
+      if (error instanceof AuthException) throw error;
+      if (!(await this.isSetupRequired())) throw this.setupDone();
+      throw error;
+    }
+  }
+
+  /** Creates a workspace whose admin is `userId`; returns its id. */
+  async createWorkspace(name: string, userId: string): Promise<TWorkspace> {
+    const id = await this.dataSource.transaction((manager) =>
+      this.createWorkspaceIn(manager, name, userId),
+    );
+    return { id, name, role: 'admin', requireTwoFactor: false };
+  }
+
+  async getWorkspace(workspaceId: string, role: TWorkspaceRole): Promise<TWorkspace> {
+    const workspace = await this.workspaces.findById(workspaceId);
+    if (!workspace) throw workspaceNotFound();
+    return {
+      id: workspace.id,
+      name: workspace.name,
+      role,
+      requireTwoFactor: workspace.requireTwoFactor,
+    };
+  }
+
+  async listMembers(workspaceId: string): Promise<TMember[]> {
+    const rows = await this.workspaces.listMembers(workspaceId);
+    return rows.map((r) => ({
+      userId: r.userId,
+      email: r.email,
+      role: r.role,
+      twoFactorEnabled: r.totpEnabled,
+    }));
+  }
+
+  /**
+   * Adds a member by email; creates the account when the email is new and a password is given.
+   * @throws WorkspaceException AlreadyMember (409), PasswordRequired (400); AuthException WeakPassword (400)
+   */
+  async addMember(
+    workspaceId: string,
+    email: string,
+    role: TWorkspaceRole,
+    password?: string,
+  ): Promise<TMember> {
+    let user = await this.users.findByEmail(email);
+    if (user && (await this.workspaces.findMembership(workspaceId, user.id))) {
+      throw new WorkspaceException(
+        WorkspaceErrorCode.AlreadyMember,
+        'email: this user is already a member',
+      );
+    }
+    if (!user) {
+      if (!password) {
+        throw new WorkspaceException(
+          WorkspaceErrorCode.PasswordRequired,
+          'password: required to create an account for a new email',
+        );
+      }
+      user = await this.auth.createUser(email, password);
+    }
+    await this.workspaces.insertMembership(
+      workspaceId,
+      Object.assign(new MembershipEntity(), {
+        workspaceId,
+        userId: user.id,
+        role,
+        createdAt: new Date(),
+      }),
+    );
+    return { userId: user.id, email: user.email, role, twoFactorEnabled: user.totpEnabled };
+  }
+
+  /**
+   * Changes a member's role. The last admin cannot be demoted (the workspace would be locked).
+   * @throws WorkspaceException MemberNotFound (404), LastAdmin (409)
+   */
+  async changeRole(workspaceId: string, userId: string, role: TWorkspaceRole): Promise<TMember> {
+    const membership = await this.workspaces.findMembership(workspaceId, userId);
+    const user = membership ? await this.users.findById(userId) : null;
+    if (!membership || !user)
+      throw new WorkspaceException(WorkspaceErrorCode.MemberNotFound, 'Member not found');
+    if (
+      membership.role === 'admin' &&
+      role !== 'admin' &&
+      (await this.workspaces.countAdmins(workspaceId)) <= 1
+    ) {
+      throw new WorkspaceException(
+        WorkspaceErrorCode.LastAdmin,
+        'role: a workspace needs at least one admin',
+      );
+    }
+    await this.workspaces.updateRole(workspaceId, userId, role);
+    return { userId, email: user.email, role, twoFactorEnabled: user.totpEnabled };
+  }
+
+  listForUser(userId: string) {
+    return this.workspaces.listForUser(userId);
+  }
+
+  private async createWorkspaceIn(
+    manager: EntityManager,
+    name: string,
+    userId: string,
+  ): Promise<string> {
+    const id = randomUUID();
+    const now = new Date();
+    await this.workspaces.insertWorkspace(
+      Object.assign(new WorkspaceEntity(), {
+        id,
+        name: name.trim(),
+        requireTwoFactor: false,
+        createdAt: now,
+      }),
+      manager,
+    );
+    await this.workspaces.insertMembership(
+      id,
+      Object.assign(new MembershipEntity(), {
+        workspaceId: id,
+        userId,
+        role: 'admin',
+        createdAt: now,
+      }),
+      manager,
+    );
+    return id;
+  }
+
+  private setupDone(): AuthException {
+    return new AuthException(
+      AuthErrorCode.SetupAlreadyDone,
+      'Setup is already complete; sign in instead',
+    );
+  }
+}

@@ -1,0 +1,146 @@
+import type { TWorkspaceRole } from '@bastion/contracts';
+import { randomBytes } from 'node:crypto';
+import type { TestApp } from './test-app';
+
+/** A signed-in user as tests use it: the session cookie and the CSRF token. */
+export interface TestSession {
+  userId: string;
+  email: string;
+  password: string;
+  cookie: string;
+  csrfToken: string;
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+/** A strong password no policy refuses. */
+export const testPassword = () => `Pw-${randomBytes(9).toString('base64url')}-long`;
+export const testEmail = (label = 'user') =>
+  `${label}-${randomBytes(4).toString('hex')}@example.test`;
+
+function sessionCookie(setCookie: string | string[] | undefined): string {
+  const cookies = ([] as string[]).concat(setCookie ?? []);
+  const found = cookies.find((c) => c.startsWith('bastion_session='));
+  if (!found) throw new Error('no session cookie in response');
+  return found.split(';')[0];
+}
+
+/**
+ * Sends a request as `session` (cookie + CSRF header on writes), or anonymously.
+ * @returns light-my-request response (`statusCode`, `json()`, `headers`, `body`).
+ */
+export function call(
+  t: TestApp,
+  session: TestSession | undefined,
+  method: Method,
+  url: string,
+  payload?: unknown,
+) {
+  const headers: Record<string, string> = {};
+  if (session) {
+    headers.cookie = session.cookie;
+    if (method !== 'GET') headers['x-csrf-token'] = session.csrfToken;
+  }
+  return t.app.inject({
+    method,
+    url,
+    headers,
+    ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+  });
+}
+
+/** Runs first-run setup: an admin and their workspace. */
+export async function setupAdmin(t: TestApp): Promise<TestSession & { workspaceId: string }> {
+  const email = testEmail('admin');
+  const password = testPassword();
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/setup',
+    payload: { email, password, workspaceName: 'Acme' },
+  });
+  if (res.statusCode !== 201) throw new Error(`setup failed: ${res.statusCode} ${res.body}`);
+  const body = res.json<{ user: { id: string }; csrfToken: string; workspaceId: string }>();
+  return {
+    userId: body.user.id,
+    email,
+    password,
+    cookie: sessionCookie(res.headers['set-cookie']),
+    csrfToken: body.csrfToken,
+    workspaceId: body.workspaceId,
+  };
+}
+
+/** Signs in with email and password. */
+export async function login(t: TestApp, email: string, password: string): Promise<TestSession> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/auth/login',
+    payload: { email, password },
+  });
+  if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
+  const body = res.json<{ user: { id: string }; csrfToken: string }>();
+  return {
+    userId: body.user.id,
+    email,
+    password,
+    cookie: sessionCookie(res.headers['set-cookie']),
+    csrfToken: body.csrfToken,
+  };
+}
+
+/** Admin adds a new user with `role` to a workspace; returns that user's session. */
+export async function addMember(
+  t: TestApp,
+  admin: TestSession,
+  workspaceId: string,
+  role: TWorkspaceRole,
+): Promise<TestSession> {
+  const email = testEmail(role);
+  const password = testPassword();
+  const res = await call(t, admin, 'POST', `/api/workspaces/${workspaceId}/members`, {
+    email,
+    password,
+    role,
+  });
+  if (res.statusCode !== 201) throw new Error(`add member failed: ${res.statusCode} ${res.body}`);
+  return login(t, email, password);
+}
+
+/**
+ * A second workspace whose admin is not a member of the first one, for "does not return X of
+ * another workspace" tests. The account is made through a scratch workspace of the setup admin.
+ */
+export async function otherWorkspace(t: TestApp): Promise<TestSession & { workspaceId: string }> {
+  const first = await setupOrReuse(t);
+  const scratch = await call(t, first, 'POST', '/api/workspaces', { name: 'Scratch' });
+  const email = testEmail('other');
+  const password = testPassword();
+  const added = await call(
+    t,
+    first,
+    'POST',
+    `/api/workspaces/${scratch.json<{ id: string }>().id}/members`,
+    {
+      email,
+      password,
+      role: 'viewer',
+    },
+  );
+  if (added.statusCode !== 201) throw new Error(`create user failed: ${added.body}`);
+  const session = await login(t, email, password);
+  const ws = await call(t, session, 'POST', '/api/workspaces', { name: 'Other Co' });
+  if (ws.statusCode !== 201) throw new Error(`create workspace failed: ${ws.body}`);
+  return { ...session, workspaceId: ws.json<{ id: string }>().id };
+}
+
+const firstAdmins = new WeakMap<TestApp, TestSession & { workspaceId: string }>();
+
+/** The setup admin of `t`, created on first use. */
+export async function setupOrReuse(t: TestApp): Promise<TestSession & { workspaceId: string }> {
+  let admin = firstAdmins.get(t);
+  if (!admin) {
+    admin = await setupAdmin(t);
+    firstAdmins.set(t, admin);
+  }
+  return admin;
+}

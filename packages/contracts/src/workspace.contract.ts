@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { ZEmail } from './auth.contract';
+import { ZWorkspaceRole } from './common.contract';
+
+/** `POST /api/workspaces`: the caller becomes its admin. */
+export const ZCreateWorkspaceRequest = z.object({
+  name: z.string().trim().min(1, 'is required').max(120),
+});
+export type TCreateWorkspaceRequest = z.infer<typeof ZCreateWorkspaceRequest>;
+
+export const ZWorkspace = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  role: ZWorkspaceRole,
+  requireTwoFactor: z.boolean(),
+});
+export type TWorkspace = z.infer<typeof ZWorkspace>;
+
+/**
+ * `POST /api/workspaces/:wid/members` (admin): adds an existing user by email, or creates the
+ * account when `password` is given and the email is new.
+ */
+export const ZAddMemberRequest = z.object({
+  email: ZEmail,
+  password: z.string().max(256).optional(),
+  role: ZWorkspaceRole,
+});
+export type TAddMemberRequest = z.infer<typeof ZAddMemberRequest>;
+
+/** `PATCH /api/workspaces/:wid/members/:userId` (admin). */
+export const ZUpdateMemberRequest = z.object({ role: ZWorkspaceRole });
+export type TUpdateMemberRequest = z.infer<typeof ZUpdateMemberRequest>;
+
+export const ZMember = z.object({
+  userId: z.uuid(),
+  email: z.string(),
+  role: ZWorkspaceRole,
+  twoFactorEnabled: z.boolean(),
+});
+export type TMember = z.infer<typeof ZMember>;
