@@ -1,4 +1,5 @@
 import type { CliCommand } from './cli-command';
+import { VAULT_COMMANDS } from '../credential-vault/vault.commands';
 
 /**
  * Every operator command. Modules append theirs here (vault, admin, audit); `pnpm cli help`
@@ -22,4 +23,5 @@ export const CLI_COMMANDS: CliCommand[] = [
       return Promise.resolve(0);
     },
   },
+  ...VAULT_COMMANDS,
 ];

@@ -37,7 +37,11 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('API on the %s metadata sto
   it('re-running migrations on an existing store is a no-op', async () => {
     const again = await createTestApp({
       store: 'sqlite',
-      env: store === 'postgres' ? { DATABASE_URL: t.databaseUrl! } : { DATA_DIR: t.dataDir },
+      // Same store and the same data folder, so the same (generated) vault key.
+      env:
+        store === 'postgres'
+          ? { DATABASE_URL: t.databaseUrl!, DATA_DIR: t.dataDir }
+          : { DATA_DIR: t.dataDir },
     });
     const res = await again.app.inject({ method: 'GET', url: '/api/health' });
     expect(res.json().database).toBe('ok');
