@@ -10,5 +10,7 @@ echo "== format"; pnpm exec prettier --check . --log-level warn
 echo "== lint, typecheck, build"; pnpm exec turbo run lint typecheck build --output-logs=errors-only
 echo "== unit and integration"; pnpm exec turbo run test --concurrency=1
 echo "== end-to-end"; pnpm exec turbo run test:e2e --output-logs=full
-echo "== compose file"; docker-compose --env-file .env.example -f docker-compose.yml config -q
+echo "== compose file (default and replicas profiles)"
+docker-compose --env-file .env.example -f docker-compose.yml config -q
+docker-compose --env-file .env.example -f docker-compose.yml --profile replicas config -q
 echo "All checks passed."

@@ -6,6 +6,8 @@ export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
   test: {
     include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
+    // Load, fault and fuzz suites run apart: `pnpm test:reliability` (vitest.reliability.config.ts).
+    exclude: ['**/node_modules/**', 'test/reliability/**'],
     globalSetup: ['test/harness/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

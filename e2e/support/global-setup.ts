@@ -34,6 +34,9 @@ export default async function globalSetup(): Promise<() => void> {
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
+      // The editor journey connects to a private PostgreSQL on 127.0.0.1 and shows the egress notice.
+      EGRESS_ALLOW_LOOPBACK: 'true',
+      PUBLIC_EGRESS_IPS: '203.0.113.7',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -2,10 +2,12 @@ import fastifyCookie from '@fastify/cookie';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { readFileSync } from 'node:fs';
+import { Client } from 'pg';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { CORRELATION_HEADER, generateCorrelationId } from './common/http/correlation-id';
+import { registerCors } from './common/http/cors';
 import { setupOpenApi } from './common/http/open-api';
 import { registerSecurityHeaders } from './common/http/security-headers';
 import { registerWebApp } from './common/http/web-app';
@@ -23,10 +25,55 @@ function parseTrustProxy(value: string | undefined): boolean | number | string {
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
+/** Reads a TLS file; the error names the variable and the OS error code, not the path's content. */
+function readTlsFile(path: string, variable: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new Error(
+      `${variable}: cannot read the file (${code}). Fix: point it at a PEM file the server's user can read.`,
+    );
+  }
+}
+
+/** Advisory lock key that serializes boots (migrations, vault canary) on one PostgreSQL database. */
+const BOOT_LOCK_KEY = 7_264_019_551;
+/** Longest wait for another replica's boot before giving up (the restart policy retries). */
+const BOOT_LOCK_TIMEOUT = '120s';
+
 /**
- * Builds the whole API (not yet listening): Fastify with correlation ids and JSON logs,
- * security headers, cookies, OpenAPI, the built web app when configured. Migrations run
- * during init.
+ * Runs `boot` holding a PostgreSQL session advisory lock, so replicas starting together on
+ * one database run migrations and first-boot writes one after another instead of racing
+ * (TypeORM takes no lock itself). Advisory locks are per database and end with the session,
+ * so a crashed replica never leaves it held (PostgreSQL docs, "Advisory Locks"). SQLite needs
+ * none: one process owns the file.
+ */
+async function withBootLock<T>(
+  databaseUrl: string | undefined,
+  boot: () => Promise<T>,
+): Promise<T> {
+  if (!databaseUrl) return boot();
+  const client = new Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
+  // A dropped connection while we wait must not crash the process with an unhandled event.
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await client.query(`SET lock_timeout = '${BOOT_LOCK_TIMEOUT}'`);
+    await client.query('SELECT pg_advisory_lock($1)', [BOOT_LOCK_KEY]);
+    return await boot();
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Builds the whole API (not yet listening): Fastify with correlation ids and JSON logs, TLS
+ * when configured, security headers, CORS, cookies, OpenAPI, the built web app when
+ * configured. Migrations and first-boot writes run during creation, under the boot lock on
+ * PostgreSQL ({@link withBootLock}).
+ * @throws Error naming TLS_CERT_FILE/TLS_KEY_FILE when a TLS file cannot be read; boot errors
+ *   of the modules (database unreachable, vault key refused) as they are.
  */
 export async function createApp(
   config: AppConfig,
@@ -42,16 +89,28 @@ export async function createApp(
     ...(config.tls
       ? {
           https: {
-            cert: readFileSync(config.tls.certFile),
-            key: readFileSync(config.tls.keyFile),
+            cert: readTlsFile(config.tls.certFile, 'TLS_CERT_FILE'),
+            key: readTlsFile(config.tls.keyFile, 'TLS_KEY_FILE'),
           },
         }
       : {}),
   } as ConstructorParameters<typeof FastifyAdapter>[0]);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: new PinoNestLogger(logger),
-    abortOnError: false,
+  return withBootLock(config.databaseUrl, async () => {
+    const app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.forRoot(config),
+      adapter,
+      {
+        logger: new PinoNestLogger(logger),
+        abortOnError: false,
+      },
+    );
+    await configureApp(app, config);
+    return app;
   });
+}
+
+/** Prefix, hooks, headers, CORS, cookies, docs and web app; then `init` (module init hooks). */
+async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   app.setGlobalPrefix('api');
   app.enableShutdownHooks();
   app
@@ -62,10 +121,10 @@ export async function createApp(
       done();
     });
   await registerSecurityHeaders(app);
+  registerCors(app, config.corsOrigins);
   await app.register(fastifyCookie);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   setupOpenApi(app, (require('../package.json') as { version: string }).version);
   if (config.serveWeb) await registerWebApp(app, config.webDistDir);
   await app.init();
-  return app;
 }

@@ -9,6 +9,10 @@ import { HealthModule } from './health/health.module';
 import { CredentialVaultModule } from './credential-vault/credential-vault.module';
 import { AuthModule } from './auth/auth.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
+import { AuditModule } from './audit/audit.module';
+import { DatasourcesModule } from './datasources/datasources.module';
+import { QueryProxyModule } from './query-proxy/query-proxy.module';
+import { AppsModule } from './apps/apps.module';
 
 /** Root module. Built from the boot-time config so nothing else reads the environment. */
 @Module({})
@@ -23,6 +27,10 @@ export class AppModule {
         CredentialVaultModule,
         AuthModule,
         WorkspacesModule,
+        AuditModule,
+        DatasourcesModule,
+        QueryProxyModule,
+        AppsModule,
       ],
       providers: [
         { provide: APP_PIPE, useClass: ZodValidationPipe },

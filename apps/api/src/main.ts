@@ -1,25 +1,43 @@
-import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
-import { createApp } from './app.factory';
 import { ConfigValidationError, loadAppConfig } from './config/app-config';
+import { assertProductionSafe, ProductionSafetyError } from './config/production-safety';
 
-/** Entry point: parse the environment once, build the app, listen, print the URL. */
+/**
+ * Entry point: parse the environment once, refuse unsafe production settings, build the app,
+ * listen (plus the HTTP->HTTPS redirect listener when configured), print the URL.
+ * Exit status 1 with a message naming the variable (never its value) on a refusal.
+ */
 async function main(): Promise<void> {
   let config;
   try {
     config = loadAppConfig(process.env);
+    assertProductionSafe(config);
   } catch (error) {
-    if (error instanceof ConfigValidationError) {
+    if (error instanceof ConfigValidationError || error instanceof ProductionSafetyError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(1);
     }
     throw error;
   }
+  // Loaded only once the settings passed: a refusal answers in milliseconds, not after
+  // loading Nest, TypeORM and the drivers.
+  await import('reflect-metadata');
+  const { Logger } = await import('@nestjs/common');
+  const { createApp } = await import('./app.factory');
+  const { startHttpsRedirect } = await import('./common/http/https-redirect');
   const app = await createApp(config);
   await app.listen({ port: config.port, host: config.host });
+  const logger = new Logger('Bastion');
+  if (config.tls && config.httpRedirectPort !== undefined) {
+    await startHttpsRedirect({
+      host: config.host,
+      port: config.httpRedirectPort,
+      httpsPort: config.port,
+    });
+    logger.log(`Redirecting http://:${config.httpRedirectPort} to HTTPS`);
+  }
   const scheme = config.tls ? 'https' : 'http';
   const shownHost = config.host === '0.0.0.0' ? 'localhost' : config.host;
-  new Logger('Bastion').log(`Bastion is running at ${scheme}://${shownHost}:${config.port}`);
+  logger.log(`Bastion is running at ${scheme}://${shownHost}:${config.port}`);
 }
 
 main().catch((error: unknown) => {

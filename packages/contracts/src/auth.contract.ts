@@ -26,7 +26,7 @@ export type TMembership = z.infer<typeof ZMembership>;
 export const ZLoginRequest = z.object({
   email: ZEmail,
   password: z.string().min(1, 'is required').max(1024),
-  totpCode: z.string().trim().min(6).max(32).optional(),
+  totpCode: z.string().trim().min(6).max(64).optional(),
 });
 export type TLoginRequest = z.infer<typeof ZLoginRequest>;
 

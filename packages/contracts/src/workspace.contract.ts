@@ -17,6 +17,20 @@ export const ZWorkspace = z.object({
 export type TWorkspace = z.infer<typeof ZWorkspace>;
 
 /**
+ * `PATCH /api/workspaces/:wid` (admin). Turning `requireTwoFactor` on needs the caller to have
+ * two-factor on (so an admin cannot lock themselves out).
+ */
+export const ZUpdateWorkspaceRequest = z
+  .object({
+    name: z.string().trim().min(1, 'is required').max(120).optional(),
+    requireTwoFactor: z.boolean().optional(),
+  })
+  .refine((v) => v.name !== undefined || v.requireTwoFactor !== undefined, {
+    message: 'give name or requireTwoFactor',
+  });
+export type TUpdateWorkspaceRequest = z.infer<typeof ZUpdateWorkspaceRequest>;
+
+/**
  * `POST /api/workspaces/:wid/members` (admin): adds an existing user by email, or creates the
  * account when `password` is given and the email is new.
  */

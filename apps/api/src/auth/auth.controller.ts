@@ -1,34 +1,76 @@
-import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { TLoginResponse, ZLoginRequest } from '@bastion/contracts';
+import {
+  TLoginResponse,
+  TSessionListResponse,
+  ZChangePasswordRequest,
+  ZLoginRequest,
+} from '@bastion/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createZodDto } from 'nestjs-zod';
+import { AuditService } from '../audit/audit.service';
+import { AuthException } from './auth.exception';
 import { AuthService } from './auth.service';
-import { AuthContext, CurrentSession, Public } from './request-context';
+import { AuthThrottlerGuard } from './auth-throttler.guard';
+import { AuthContext, CurrentSession, Public, ReqMeta, RequestMeta } from './request-context';
 import { clearSessionCookie, setSessionCookie } from './session-cookie';
+import { UserRepository } from './user.repository';
 
 class LoginDto extends createZodDto(ZLoginRequest) {}
+class ChangePasswordDto extends createZodDto(ZChangePasswordRequest) {}
 
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly audit: AuditService,
+    private readonly users: UserRepository,
+  ) {}
 
   /**
    * `POST /api/auth/login` {email,password,totpCode?} -> {user,csrfToken} and the session
-   * cookie. 401 "Invalid email or password" for any wrong pair.
+   * cookie. 401 "Invalid email or password" for any wrong pair; 401 `two_factor_required` /
+   * `invalid_two_factor_code` for the second step; 429 with `Retry-After` past the per-account
+   * or per-address limit.
    */
   @Public()
+  @UseGuards(AuthThrottlerGuard)
   @Post('login')
   @HttpCode(200)
   async login(
     @Body() body: LoginDto,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @ReqMeta() meta: RequestMeta,
   ): Promise<TLoginResponse> {
-    const result = await this.auth.login(body.email, body.password, {
-      ip: request.ip,
-      userAgent: request.headers['user-agent'],
+    const result = await this.auth
+      .login(body.email, body.password, body.totpCode, {
+        ip: request.ip,
+        userAgent: request.headers['user-agent'],
+      })
+      .catch(async (error: unknown) => {
+        if (error instanceof AuthException) {
+          // The account tried, if it exists, so its workspaces' admins see the attempts.
+          const target = await this.users.findByEmail(body.email);
+          await this.audit.record({
+            action: 'auth.login_failed',
+            actor: null,
+            workspaceId: null,
+            target: target ? { type: 'user', id: target.id } : undefined,
+            meta,
+            details: { email: body.email, reason: error.code },
+          });
+        }
+        throw error;
+      });
+    await this.audit.record({
+      action: 'auth.login',
+      actor: { userId: result.user.id, email: result.user.email },
+      workspaceId: null,
+      target: { type: 'user', id: result.user.id },
+      meta,
+      details: { twoFactor: result.user.totpEnabled },
     });
     setSessionCookie(request, reply, result.token, result.expiresAt);
     return {
@@ -48,8 +90,74 @@ export class AuthController {
     @CurrentSession() session: AuthContext,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @ReqMeta() meta: RequestMeta,
   ): Promise<void> {
     await this.auth.logout(session.sessionId);
+    await this.audit.record({
+      action: 'auth.logout',
+      actor: { userId: session.user.id, email: session.user.email },
+      workspaceId: null,
+      target: { type: 'user', id: session.user.id },
+      meta,
+    });
+    clearSessionCookie(request, reply);
+  }
+
+  /**
+   * `POST /api/auth/password` {currentPassword,newPassword}: 204; every other session of the
+   * account is revoked. 400 for a wrong current password or a weak new one; rate limited.
+   */
+  @UseGuards(AuthThrottlerGuard)
+  @Post('password')
+  @HttpCode(204)
+  async changePassword(
+    @CurrentSession() session: AuthContext,
+    @Body() body: ChangePasswordDto,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<void> {
+    await this.auth.changePassword(
+      session.user.id,
+      session.sessionId,
+      body.currentPassword,
+      body.newPassword,
+    );
+    await this.audit.record({
+      action: 'auth.password_changed',
+      actor: { userId: session.user.id, email: session.user.email },
+      workspaceId: null,
+      target: { type: 'user', id: session.user.id },
+      meta,
+      details: { otherSessionsRevoked: true },
+    });
+  }
+
+  /** `GET /api/auth/sessions` -> the caller's live sessions (no ids or tokens). */
+  @Get('sessions')
+  listSessions(@CurrentSession() session: AuthContext): Promise<TSessionListResponse> {
+    return this.auth.listSessions(session.user.id, session.sessionId);
+  }
+
+  /**
+   * `POST /api/auth/sessions/revoke-all`: sign out everywhere, this session included; clears
+   * the cookie. 204.
+   */
+  @Post('sessions/revoke-all')
+  @HttpCode(204)
+  async revokeAll(
+    @CurrentSession() session: AuthContext,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<void> {
+    await this.auth.signOutEverywhere(session.user.id);
+    await this.audit.record({
+      action: 'auth.logout',
+      actor: { userId: session.user.id, email: session.user.email },
+      workspaceId: null,
+      target: { type: 'user', id: session.user.id },
+      meta,
+      details: { allSessions: true },
+    });
     clearSessionCookie(request, reply);
   }
 }

@@ -10,6 +10,12 @@ export enum AuthErrorCode {
   SetupAlreadyDone = 'setup_already_done',
   EmailTaken = 'email_taken',
   TooManyAttempts = 'too_many_attempts',
+  TwoFactorAlreadyEnabled = 'two_factor_already_enabled',
+  TwoFactorNotEnrolled = 'two_factor_not_enrolled',
+  /** A wrong code on a signed-in account action (enrol, disable): 400, not 401. */
+  WrongConfirmationCode = 'wrong_confirmation_code',
+  /** The current password given to change the password or turn two-factor off is wrong. */
+  WrongCurrentPassword = 'wrong_current_password',
 }
 
 /** HTTP status of each auth error code; exhaustive so a new code cannot be forgotten. */
@@ -23,9 +29,13 @@ export function httpStatusForAuthError(code: AuthErrorCode): number {
     case AuthErrorCode.CsrfTokenInvalid:
       return 403;
     case AuthErrorCode.WeakPassword:
+    case AuthErrorCode.WrongConfirmationCode:
+    case AuthErrorCode.WrongCurrentPassword:
       return 400;
     case AuthErrorCode.SetupAlreadyDone:
     case AuthErrorCode.EmailTaken:
+    case AuthErrorCode.TwoFactorAlreadyEnabled:
+    case AuthErrorCode.TwoFactorNotEnrolled:
       return 409;
     case AuthErrorCode.TooManyAttempts:
       return 429;

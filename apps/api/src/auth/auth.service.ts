@@ -1,10 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { TWO_FACTOR_REQUIRED_MESSAGE } from '@bastion/contracts';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { AuthErrorCode, AuthException } from './auth.exception';
 import { PasswordHasher } from './password-hasher';
 import { assertPasswordAcceptable } from './password-policy';
 import { SessionService } from './session.service';
+import { TwoFactorService } from './two-factor.service';
 import { UserEntity } from './user.entity';
 import { UserRepository } from './user.repository';
 
@@ -24,6 +26,7 @@ export class AuthService {
     private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionService,
+    private readonly twoFactor: TwoFactorService,
   ) {}
 
   /**
@@ -56,11 +59,15 @@ export class AuthService {
   /**
    * Checks email and password and starts a session. Unknown email and wrong password give the
    * same error after the same argon2 work, so neither message nor timing reveals accounts.
-   * @throws AuthException InvalidCredentials (401)
+   * With two-factor on, the second factor is asked for only after a correct password:
+   * `two_factor_required` (401) without `totpCode`, `invalid_two_factor_code` (401) for a wrong,
+   * replayed or used code. `totpCode` is a 6-digit TOTP code or a recovery code.
+   * @throws AuthException InvalidCredentials, TwoFactorRequired, InvalidTwoFactorCode (401)
    */
   async login(
     email: string,
     password: string,
+    totpCode: string | undefined,
     meta: { ip?: string; userAgent?: string },
   ): Promise<LoginResult> {
     const user = await this.users.findByEmail(email);
@@ -76,6 +83,17 @@ export class AuthService {
       await this.users.update(user.id, { passwordHash: await this.hasher.hash(password) });
       this.logger.log(`Upgraded the password hash parameters of user ${user.id}`);
     }
+    if (user.totpEnabled) {
+      if (!totpCode) {
+        throw new AuthException(AuthErrorCode.TwoFactorRequired, TWO_FACTOR_REQUIRED_MESSAGE);
+      }
+      if (!(await this.twoFactor.verifySecondFactor(user, totpCode))) {
+        throw new AuthException(
+          AuthErrorCode.InvalidTwoFactorCode,
+          'The two-factor code is not valid; wait for the next code and try again',
+        );
+      }
+    }
     const session = await this.sessions.create(user.id, meta);
     return { user, ...session };
   }
@@ -87,6 +105,44 @@ export class AuthService {
 
   logout(sessionId: string): Promise<void> {
     return this.sessions.revoke(sessionId);
+  }
+
+  /**
+   * Changes the password after checking the current one and the policy, then signs out every
+   * other session of the account (a thief's session ends with the old password).
+   * @throws AuthException WrongCurrentPassword (400), WeakPassword (400)
+   */
+  async changePassword(
+    userId: string,
+    currentSessionId: string,
+    currentPassword: string,
+    newPassword: string,
+  ): Promise<void> {
+    const user = await this.users.findById(userId);
+    if (!user || !(await this.hasher.verify(user.passwordHash, currentPassword))) {
+      throw new AuthException(
+        AuthErrorCode.WrongCurrentPassword,
+        'currentPassword: is not correct',
+      );
+    }
+    assertPasswordAcceptable(newPassword, user.email);
+    await this.users.update(user.id, {
+      passwordHash: await this.hasher.hash(newPassword),
+      passwordChangedAt: new Date(),
+    });
+    await this.sessions.revokeAllForUser(user.id, currentSessionId);
+    this.logger.log(`Password changed for user ${user.id}; other sessions revoked`);
+  }
+
+  /** Sign out everywhere: revokes every session of the user, the current one included. */
+  async signOutEverywhere(userId: string): Promise<void> {
+    await this.sessions.revokeAllForUser(userId);
+    this.logger.log(`All sessions of user ${userId} revoked`);
+  }
+
+  /** The user's live sessions, newest first; `current` marks the caller's. */
+  listSessions(userId: string, currentSessionId: string) {
+    return this.sessions.listLive(userId, currentSessionId);
   }
 
   private invalidCredentials(): AuthException {

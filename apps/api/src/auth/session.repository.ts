@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, Not, Repository } from 'typeorm';
+import { IsNull, MoreThan, Not, Repository } from 'typeorm';
 import { SessionEntity } from './session.entity';
 
 @Injectable()
@@ -21,6 +21,15 @@ export class SessionRepository {
 
   async revoke(id: string, at: Date): Promise<void> {
     await this.repo.update({ id, revokedAt: IsNull() }, { revokedAt: at });
+  }
+
+  /** Sessions of a user not revoked and not past their absolute expiry, newest first. */
+  listActive(userId: string, now: Date): Promise<SessionEntity[]> {
+    return this.repo.find({
+      where: { userId, revokedAt: IsNull(), expiresAt: MoreThan(now) },
+      order: { createdAt: 'DESC' },
+      take: 100,
+    });
   }
 
   /** Revokes every live session of a user, except `keepId` when given. */

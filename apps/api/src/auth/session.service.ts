@@ -68,6 +68,21 @@ export class SessionService {
     return this.sessions.revoke(sessionId, new Date());
   }
 
+  /** Live sessions of a user (idle ones excluded), for the account page. */
+  async listLive(userId: string, currentSessionId: string) {
+    const now = Date.now();
+    const rows = await this.sessions.listActive(userId, new Date(now));
+    return rows
+      .filter((s) => s.lastSeenAt.getTime() + SESSION_IDLE_MS > now)
+      .map((s) => ({
+        createdAt: s.createdAt.toISOString(),
+        lastSeenAt: s.lastSeenAt.toISOString(),
+        ip: s.ip,
+        userAgent: s.userAgent,
+        current: s.id === currentSessionId,
+      }));
+  }
+
   /** Sign out everywhere (optionally keeping the current session). */
   revokeAllForUser(userId: string, keepSessionId?: string): Promise<void> {
     return this.sessions.revokeAllForUser(userId, new Date(), keepSessionId);

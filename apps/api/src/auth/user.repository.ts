@@ -32,7 +32,35 @@ export class UserRepository {
     patch: Partial<
       Pick<UserEntity, 'passwordHash' | 'passwordChangedAt' | 'totpSecretSealed' | 'totpEnabled'>
     >,
+    manager?: EntityManager,
   ): Promise<void> {
-    await this.repo.update({ id }, patch);
+    await (manager ?? this.repo.manager).update(UserEntity, { id }, patch);
+  }
+
+  /** Every sealed TOTP seed (for `vault check` and `vault rotate`), in pages of 500. */
+  async *listTotpSealed(): AsyncIterable<{ id: string; sealed: string }> {
+    let after = '';
+    for (;;) {
+      const rows = await this.repo
+        .createQueryBuilder('u')
+        .select(['u.id', 'u.totpSecretSealed'])
+        .where('u.totp_secret_sealed IS NOT NULL')
+        .andWhere('u.id > :after', { after })
+        .orderBy('u.id', 'ASC')
+        .take(500)
+        .getMany();
+      for (const r of rows) if (r.totpSecretSealed) yield { id: r.id, sealed: r.totpSecretSealed };
+      if (rows.length < 500) return;
+      after = rows[rows.length - 1].id;
+    }
+  }
+
+  /** Replaces a sealed seed only if it is still `oldSealed` (optimistic, for re-sealing). */
+  async replaceTotpSealed(id: string, oldSealed: string, newSealed: string): Promise<boolean> {
+    const result = await this.repo.update(
+      { id, totpSecretSealed: oldSealed },
+      { totpSecretSealed: newSealed },
+    );
+    return (result.affected ?? 0) === 1;
   }
 }

@@ -1,5 +1,8 @@
 import type { CliCommand } from './cli-command';
+import { ADMIN_COMMANDS } from '../workspaces/admin.commands';
+import { findProductionProblems } from '../config/production-safety';
 import { VAULT_COMMANDS } from '../credential-vault/vault.commands';
+import { AUDIT_COMMANDS } from '../audit/audit.commands';
 
 /**
  * Every operator command. Modules append theirs here (vault, admin, audit); `pnpm cli help`
@@ -20,8 +23,17 @@ export const CLI_COMMANDS: CliCommand[] = [
       ctx.print(
         `vault key source: ${c.vault.keyring ? 'VAULT_KEYS' : c.vault.password ? 'ENCRYPTION_PASSWORD' : 'generated file in the data folder'}`,
       );
-      return Promise.resolve(0);
+      ctx.print(`HTTPS: ${c.tls ? 'TLS in the server' : c.trustProxy ? 'via TRUST_PROXY' : 'off'}`);
+      ctx.print(
+        `CORS origins: ${c.corsOrigins.length ? c.corsOrigins.join(', ') : 'same-origin only'}`,
+      );
+      // The production refusals main.ts would apply (vault key checks run at boot).
+      const problems = findProductionProblems(c);
+      for (const p of problems) ctx.print(`REFUSED IN PRODUCTION ${p.variable}: ${p.message}`);
+      return Promise.resolve(problems.length > 0 ? 1 : 0);
     },
   },
   ...VAULT_COMMANDS,
+  ...AUDIT_COMMANDS,
+  ...ADMIN_COMMANDS,
 ];

@@ -1,4 +1,16 @@
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+
+/** True for `10.0.0.0/8`, `fd00::/8`, or a single address (`192.0.2.1`, `::1`). */
+function isCidrOrAddress(entry: string): boolean {
+  try {
+    if (entry.includes('/')) ipaddr.parseCIDR(entry);
+    else ipaddr.parse(entry);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Environment variables the server reads, parsed once at boot (see app-config.ts).
@@ -9,6 +21,7 @@ export const SENSITIVE_ENV_VARS = [
   'VAULT_KEYS',
   'ENCRYPTION_PASSWORD',
   'ENCRYPTION_SALT',
+  'BASTION_ADMIN_PASSWORD',
 ] as const;
 
 const optionalString = z
@@ -26,6 +39,28 @@ const commaList = z
       .map((s) => s.trim())
       .filter((s) => s.length > 0),
   );
+
+/** Fastify/proxy-addr names for address ranges, accepted in TRUST_PROXY lists. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** True for `true`, `false`, a hop count, or a comma list of IPs, CIDRs and range names. */
+function isTrustProxyValue(value: string): boolean {
+  if (value === 'true' || value === 'false' || /^\d+$/.test(value)) return true;
+  return value.split(',').every((raw) => {
+    const entry = raw.trim();
+    return PROXY_RANGE_NAMES.has(entry) || isCidrOrAddress(entry);
+  });
+}
+
+/** A browser origin: `scheme://host[:port]`, nothing after it (RFC 6454 serialization). */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', ''])
@@ -48,21 +83,73 @@ export const ZEnvSchema = z
     EGRESS_DENY: commaList,
     EGRESS_ALLOW: commaList,
     PUBLIC_EGRESS_IPS: commaList,
+    EGRESS_ALLOW_PRIVATE: z.enum(['true', 'false', '1', '0']).optional(),
+    EGRESS_ALLOW_LOOPBACK: z.enum(['true', 'false', '1', '0']).optional(),
+    SQLITE_DATASOURCE_DIR: optionalString,
+    DATASOURCE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(5),
+    DATASOURCE_POOL_IDLE_MS: z.coerce.number().int().min(1000).default(300_000),
+    DATASOURCE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     TLS_CERT_FILE: optionalString,
     TLS_KEY_FILE: optionalString,
-    TRUST_PROXY: optionalString,
+    TRUST_PROXY: optionalString.refine(
+      (v) => v === undefined || isTrustProxyValue(v),
+      'must be true, false, a hop count, or a comma list of IPs, CIDRs, loopback, linklocal, uniquelocal',
+    ),
+    HTTP_REDIRECT_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    CORS_ORIGINS: commaList.refine(
+      (list) => list.every((o) => o === '*' || isOrigin(o)),
+      'must be a comma list of origins like https://app.example.com (scheme, host, optional port; no path)',
+    ),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
     WEB_DIST_DIR: optionalString,
+    QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(30_000),
+    QUERY_MAX_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+    QUERY_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(256 * 1024 * 1024)
+      .default(10 * 1024 * 1024),
+    QUERY_MAX_CONCURRENT_PER_DATASOURCE: z.coerce.number().int().min(1).max(1000).default(10),
     SERVE_WEB: booleanFlag,
+    /** Read only by the operator command `admin create` (never passed on the command line). */
+    BASTION_ADMIN_PASSWORD: z.string().optional(),
+    LOGIN_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).max(10_000).default(10),
+    LOGIN_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(50),
+    LOGIN_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   })
   .superRefine((env, ctx) => {
+    for (const variable of ['EGRESS_DENY', 'EGRESS_ALLOW'] as const) {
+      const bad = env[variable].find((entry) => !isCidrOrAddress(entry));
+      if (bad !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [variable],
+          message: 'must be a comma-separated list of IP addresses or CIDR ranges',
+        });
+      }
+    }
     if ((env.TLS_CERT_FILE === undefined) !== (env.TLS_KEY_FILE === undefined)) {
       ctx.addIssue({
         code: 'custom',
         path: [env.TLS_CERT_FILE === undefined ? 'TLS_CERT_FILE' : 'TLS_KEY_FILE'],
         message: 'TLS_CERT_FILE and TLS_KEY_FILE must be set together',
+      });
+    }
+    if (env.HTTP_REDIRECT_PORT !== undefined && env.TLS_CERT_FILE === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HTTP_REDIRECT_PORT'],
+        message: 'only works with TLS on: set TLS_CERT_FILE and TLS_KEY_FILE, or unset it',
+      });
+    }
+    if (env.HTTP_REDIRECT_PORT !== undefined && env.HTTP_REDIRECT_PORT === env.PORT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HTTP_REDIRECT_PORT'],
+        message: 'must differ from PORT',
       });
     }
     if ((env.ENCRYPTION_PASSWORD === undefined) !== (env.ENCRYPTION_SALT === undefined)) {

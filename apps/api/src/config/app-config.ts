@@ -1,4 +1,4 @@
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { ZEnvSchema } from './app-config.schema';
 
 /** Injection token of the parsed, frozen {@link AppConfig}. */
@@ -20,13 +20,52 @@ export interface AppConfig {
     password: string | undefined;
     salt: string | undefined;
   };
-  egress: { deny: string[]; allow: string[]; publicIps: string[] };
+  egress: {
+    deny: string[];
+    allow: string[];
+    publicIps: string[];
+    /** RFC 1918 / RFC 4193 / CGNAT targets allowed unless `EGRESS_ALLOW_PRIVATE=false`. */
+    allowPrivate: boolean;
+    /** Loopback targets: allowed by default only in development. */
+    allowLoopback: boolean;
+  };
+  datasources: {
+    /** Absolute folder SQLite datasources must live in. */
+    sqliteDir: string;
+    /** Connections per datasource pool. */
+    poolMax: number;
+    /** Milliseconds after which an unused pool is closed. */
+    poolIdleMs: number;
+    /** Milliseconds allowed to open one connection. */
+    connectTimeoutMs: number;
+  };
   tls: { certFile: string; keyFile: string } | undefined;
   trustProxy: string | undefined;
+  /** With TLS on: a plain-HTTP port that answers every request with 308 to the HTTPS URL. */
+  httpRedirectPort: number | undefined;
+  /**
+   * Browser origins allowed to call the API cross-origin with cookies (`CORS_ORIGINS`); empty
+   * means same-origin only (no CORS headers at all). `*` is refused in production.
+   */
+  corsOrigins: string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Folder of the built web app, served by the API when `serveWeb` is on. */
   webDistDir: string;
   serveWeb: boolean;
+  /** Query proxy limits: defaults and ceilings of every run (ms, rows, bytes of JSON). */
+  queryProxy: {
+    defaultTimeoutMs: number;
+    maxRows: number;
+    maxBytes: number;
+    maxConcurrentPerDatasource: number;
+  };
+  /**
+   * Sign-in protection: attempts allowed per account (email) and per source address in each
+   * window of `windowMs`; the next attempt is refused (429) until the window has passed again.
+   */
+  loginLimits: { perAccount: number; perAddress: number; windowMs: number };
+  /** `BASTION_ADMIN_PASSWORD`: the password `admin create` uses instead of reading stdin. */
+  adminPassword: string | undefined;
 }
 
 /** Thrown when the environment is invalid; names each bad variable, never its value. */
@@ -57,6 +96,8 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     );
   }
   const e = parsed.data;
+  const flag = (v: string | undefined, fallback: boolean) =>
+    v === undefined ? fallback : v === 'true' || v === '1';
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(process.cwd(), p));
   return Object.freeze({
     nodeEnv: e.NODE_ENV,
@@ -66,14 +107,40 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     dataDir: abs(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     vault: { keyring: e.VAULT_KEYS, password: e.ENCRYPTION_PASSWORD, salt: e.ENCRYPTION_SALT },
-    egress: { deny: e.EGRESS_DENY, allow: e.EGRESS_ALLOW, publicIps: e.PUBLIC_EGRESS_IPS },
+    egress: {
+      deny: e.EGRESS_DENY,
+      allow: e.EGRESS_ALLOW,
+      publicIps: e.PUBLIC_EGRESS_IPS,
+      allowPrivate: flag(e.EGRESS_ALLOW_PRIVATE, true),
+      allowLoopback: flag(e.EGRESS_ALLOW_LOOPBACK, e.NODE_ENV === 'development'),
+    },
+    datasources: {
+      sqliteDir: abs(e.SQLITE_DATASOURCE_DIR ?? join(abs(e.DATA_DIR), 'sqlite-datasources')),
+      poolMax: e.DATASOURCE_POOL_MAX,
+      poolIdleMs: e.DATASOURCE_POOL_IDLE_MS,
+      connectTimeoutMs: e.DATASOURCE_CONNECT_TIMEOUT_MS,
+    },
     tls:
       e.TLS_CERT_FILE && e.TLS_KEY_FILE
         ? { certFile: abs(e.TLS_CERT_FILE), keyFile: abs(e.TLS_KEY_FILE) }
         : undefined,
     trustProxy: e.TRUST_PROXY,
+    httpRedirectPort: e.HTTP_REDIRECT_PORT,
+    corsOrigins: e.CORS_ORIGINS,
     logLevel: e.LOG_LEVEL,
     webDistDir: abs(e.WEB_DIST_DIR ?? resolve(__dirname, '../../../web/dist')),
     serveWeb: e.SERVE_WEB || e.NODE_ENV === 'production',
+    queryProxy: {
+      defaultTimeoutMs: e.QUERY_TIMEOUT_MS,
+      maxRows: e.QUERY_MAX_ROWS,
+      maxBytes: e.QUERY_MAX_BYTES,
+      maxConcurrentPerDatasource: e.QUERY_MAX_CONCURRENT_PER_DATASOURCE,
+    },
+    loginLimits: {
+      perAccount: e.LOGIN_LIMIT_PER_ACCOUNT,
+      perAddress: e.LOGIN_LIMIT_PER_ADDRESS,
+      windowMs: e.LOGIN_LIMIT_WINDOW_SECONDS * 1000,
+    },
+    adminPassword: e.BASTION_ADMIN_PASSWORD === '' ? undefined : e.BASTION_ADMIN_PASSWORD,
   });
 }

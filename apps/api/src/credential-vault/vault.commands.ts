@@ -1,3 +1,4 @@
+import { AuditService, SYSTEM_META } from '../audit/audit.service';
 import type { CliCommand, CliContext } from '../cli/cli-command';
 import { generateKeyringEntry, KEY_ID_PATTERN } from './keyring';
 import { VaultCheckService } from './vault-check.service';
@@ -89,6 +90,19 @@ export const vaultRotateCommand: CliCommand = {
       const r = await app.get(VaultRotationService).rotate({
         limit,
         onProgress: (done, total) => ctx.print(`rotating: ${done}/${total} data keys`),
+      });
+      await app.get(AuditService).record({
+        action: 'vault.rotated',
+        actor: null,
+        workspaceId: null,
+        meta: SYSTEM_META,
+        details: {
+          activeKeyId: r.activeKekId,
+          rotated: r.rotated,
+          skippedConcurrent: r.skippedConcurrent,
+          failed: r.failures.length,
+          complete: r.complete,
+        },
       });
       ctx.print(
         `rotated ${r.rotated} data key(s) to key id ${r.activeKekId}; ` +

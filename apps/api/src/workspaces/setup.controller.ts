@@ -1,10 +1,11 @@
-import { Body, Controller, Get, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { TSetupResponse, TSetupStatusResponse, ZSetupRequest } from '@bastion/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createZodDto } from 'nestjs-zod';
 import { AuthService } from '../auth/auth.service';
-import { Public } from '../auth/request-context';
+import { AuthThrottlerGuard } from '../auth/auth-throttler.guard';
+import { Public, ReqMeta, RequestMeta } from '../auth/request-context';
 import { setSessionCookie } from '../auth/session-cookie';
 import { WorkspaceService } from './workspace.service';
 
@@ -27,19 +28,22 @@ export class SetupController {
 
   /**
    * `POST /api/setup` {email,password,workspaceName} -> {user,csrfToken,workspaceId} and the
-   * session cookie. 409 once any user exists; 400 for a weak password.
+   * session cookie. 409 once any user exists; 400 for a weak password; 429 past the rate limit.
    */
   @Public()
+  @UseGuards(AuthThrottlerGuard)
   @Post()
   async setup(
     @Body() body: SetupDto,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @ReqMeta() meta: RequestMeta,
   ): Promise<TSetupResponse> {
     const { user, workspaceId } = await this.workspaces.setup(
       body.email,
       body.password,
       body.workspaceName,
+      meta,
     );
     const session = await this.auth.startSession(user.id, {
       ip: request.ip,

@@ -6,6 +6,7 @@ import {
   ZAddMemberRequest,
   ZCreateWorkspaceRequest,
   ZUpdateMemberRequest,
+  ZUpdateWorkspaceRequest,
 } from '@bastion/contracts';
 import { createZodDto } from 'nestjs-zod';
 import {
@@ -13,6 +14,8 @@ import {
   CurrentMembership,
   CurrentUser,
   MembershipContext,
+  ReqMeta,
+  RequestMeta,
 } from '../auth/request-context';
 import { WorkspaceRole } from './workspace-role.guard';
 import { WorkspaceService } from './workspace.service';
@@ -20,6 +23,7 @@ import { WorkspaceService } from './workspace.service';
 class CreateWorkspaceDto extends createZodDto(ZCreateWorkspaceRequest) {}
 class AddMemberDto extends createZodDto(ZAddMemberRequest) {}
 class UpdateMemberDto extends createZodDto(ZUpdateMemberRequest) {}
+class UpdateWorkspaceDto extends createZodDto(ZUpdateWorkspaceRequest) {}
 
 @ApiTags('workspaces')
 @Controller('workspaces')
@@ -28,8 +32,15 @@ export class WorkspaceController {
 
   /** `POST /api/workspaces` {name} -> the workspace; the caller becomes its admin. 201. */
   @Post()
-  create(@Body() body: CreateWorkspaceDto, @CurrentUser() user: AuthUser): Promise<TWorkspace> {
-    return this.workspaces.createWorkspace(body.name, user.id);
+  create(
+    @Body() body: CreateWorkspaceDto,
+    @CurrentUser() user: AuthUser,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<TWorkspace> {
+    return this.workspaces.createWorkspace(body.name, user.id, {
+      actor: { userId: user.id, email: user.email },
+      meta,
+    });
   }
 
   /** `GET /api/workspaces/:wid` (any member) -> {id,name,role,requireTwoFactor}. */
@@ -37,6 +48,21 @@ export class WorkspaceController {
   @WorkspaceRole('viewer')
   get(@CurrentMembership() m: MembershipContext): Promise<TWorkspace> {
     return this.workspaces.getWorkspace(m.workspaceId, m.role);
+  }
+
+  /**
+   * `PATCH /api/workspaces/:wid` (admin) {name?,requireTwoFactor?} -> the workspace. 409 when
+   * an admin without two-factor turns `requireTwoFactor` on (they would lock themselves out).
+   */
+  @Patch(':wid')
+  @WorkspaceRole('admin')
+  update(
+    @CurrentMembership() m: MembershipContext,
+    @CurrentUser() user: AuthUser,
+    @Body() body: UpdateWorkspaceDto,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<TWorkspace> {
+    return this.workspaces.updateWorkspace(m.workspaceId, user, body, meta);
   }
 
   /** `GET /api/workspaces/:wid/members` (admin) -> members with their roles. */
@@ -52,8 +78,13 @@ export class WorkspaceController {
   addMember(
     @CurrentMembership() m: MembershipContext,
     @Body() body: AddMemberDto,
+    @CurrentUser() user: AuthUser,
+    @ReqMeta() meta: RequestMeta,
   ): Promise<TMember> {
-    return this.workspaces.addMember(m.workspaceId, body.email, body.role, body.password);
+    return this.workspaces.addMember(m.workspaceId, body.email, body.role, body.password, {
+      actor: { userId: user.id, email: user.email },
+      meta,
+    });
   }
 
   /** `PATCH /api/workspaces/:wid/members/:userId` (admin) {role}; 409 for the last admin. */
@@ -63,7 +94,12 @@ export class WorkspaceController {
     @CurrentMembership() m: MembershipContext,
     @Param('userId', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) userId: string,
     @Body() body: UpdateMemberDto,
+    @CurrentUser() user: AuthUser,
+    @ReqMeta() meta: RequestMeta,
   ): Promise<TMember> {
-    return this.workspaces.changeRole(m.workspaceId, userId, body.role);
+    return this.workspaces.changeRole(m.workspaceId, userId, body.role, {
+      actor: { userId: user.id, email: user.email },
+      meta,
+    });
   }
 }

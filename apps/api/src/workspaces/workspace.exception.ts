@@ -8,6 +8,7 @@ export enum WorkspaceErrorCode {
   AlreadyMember = 'already_member',
   LastAdmin = 'last_admin',
   PasswordRequired = 'password_required',
+  EnrolTwoFactorFirst = 'enrol_two_factor_first',
 }
 
 /** HTTP status of each code; exhaustive so a new code cannot be forgotten. */
@@ -21,6 +22,7 @@ export function httpStatusForWorkspaceError(code: WorkspaceErrorCode): number {
       return 403;
     case WorkspaceErrorCode.AlreadyMember:
     case WorkspaceErrorCode.LastAdmin:
+    case WorkspaceErrorCode.EnrolTwoFactorFirst:
       return 409;
     case WorkspaceErrorCode.PasswordRequired:
       return 400;

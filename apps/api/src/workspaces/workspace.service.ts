@@ -1,10 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import type { TMember, TWorkspace, TWorkspaceRole } from '@bastion/contracts';
+import type {
+  TMember,
+  TUpdateWorkspaceRequest,
+  TWorkspace,
+  TWorkspaceRole,
+} from '@bastion/contracts';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { AuditContext, AuditService, SYSTEM_META } from '../audit/audit.service';
 import { AuthService } from '../auth/auth.service';
 import { AuthErrorCode, AuthException } from '../auth/auth.exception';
+import type { AuthUser } from '../auth/request-context';
+import type { RequestMeta } from '../auth/request-context';
 import { UserEntity } from '../auth/user.entity';
 import { UserRepository } from '../auth/user.repository';
 import { InstanceSettingEntity } from '../database/instance-setting.entity';
@@ -20,6 +28,7 @@ export class WorkspaceService {
     private readonly workspaces: WorkspaceRepository,
     private readonly users: UserRepository,
     private readonly auth: AuthService,
+    private readonly audit: AuditService,
   ) {}
 
   /** True while no user exists (first-run setup is open). */
@@ -36,10 +45,12 @@ export class WorkspaceService {
     email: string,
     password: string,
     workspaceName: string,
+    meta: RequestMeta,
   ): Promise<{ user: UserEntity; workspaceId: string }> {
     if (!(await this.isSetupRequired())) throw this.setupDone();
+    let created: { user: UserEntity; workspaceId: string };
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      created = await this.dataSource.transaction(async (manager) => {
         await manager.insert(InstanceSettingEntity, {
           key: 'setup_completed',
           value: new Date().toISOString(),
@@ -54,13 +65,29 @@ export class WorkspaceService {
       if (!(await this.isSetupRequired())) throw this.setupDone();
       throw error;
     }
+    await this.audit.record({
+      action: 'workspace.created',
+      actor: { userId: created.user.id, email: created.user.email },
+      workspaceId: created.workspaceId,
+      target: { type: 'workspace', id: created.workspaceId },
+      meta,
+      details: { name: workspaceName.trim(), firstRunSetup: true },
+    });
+    return created;
   }
 
   /** Creates a workspace whose admin is `userId`; returns its id. */
-  async createWorkspace(name: string, userId: string): Promise<TWorkspace> {
+  async createWorkspace(name: string, userId: string, audit: AuditContext): Promise<TWorkspace> {
     const id = await this.dataSource.transaction((manager) =>
       this.createWorkspaceIn(manager, name, userId),
     );
+    await this.audit.record({
+      action: 'workspace.created',
+      ...audit,
+      workspaceId: id,
+      target: { type: 'workspace', id },
+      details: { name: name.trim() },
+    });
     return { id, name, role: 'admin', requireTwoFactor: false };
   }
 
@@ -73,6 +100,46 @@ export class WorkspaceService {
       role,
       requireTwoFactor: workspace.requireTwoFactor,
     };
+  }
+
+  /**
+   * Renames the workspace and/or sets whether members need two-factor. An admin without
+   * two-factor cannot turn the requirement on: the guard would refuse them at once.
+   * @throws WorkspaceException NotFound (404), EnrolTwoFactorFirst (409)
+   */
+  async updateWorkspace(
+    workspaceId: string,
+    actor: AuthUser,
+    patch: TUpdateWorkspaceRequest,
+    meta: RequestMeta,
+  ): Promise<TWorkspace> {
+    if (patch.requireTwoFactor && !actor.totpEnabled) {
+      throw new WorkspaceException(
+        WorkspaceErrorCode.EnrolTwoFactorFirst,
+        'requireTwoFactor: turn on two-factor for your own account first',
+      );
+    }
+    await this.workspaces.updateWorkspace(workspaceId, {
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.requireTwoFactor !== undefined ? { requireTwoFactor: patch.requireTwoFactor } : {}),
+    });
+    await this.audit.record({
+      action: 'workspace.settings_changed',
+      actor: { userId: actor.id, email: actor.email },
+      workspaceId,
+      target: { type: 'workspace', id: workspaceId },
+      meta,
+      details: {
+        changedFields: Object.keys(patch).filter(
+          (k) => patch[k as keyof TUpdateWorkspaceRequest] !== undefined,
+        ),
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.requireTwoFactor !== undefined
+          ? { requireTwoFactor: patch.requireTwoFactor }
+          : {}),
+      },
+    });
+    return this.getWorkspace(workspaceId, 'admin');
   }
 
   async listMembers(workspaceId: string): Promise<TMember[]> {
@@ -93,9 +160,11 @@ export class WorkspaceService {
     workspaceId: string,
     email: string,
     role: TWorkspaceRole,
-    password?: string,
+    password: string | undefined,
+    audit: AuditContext,
   ): Promise<TMember> {
     let user = await this.users.findByEmail(email);
+    const existed = user !== null;
     if (user && (await this.workspaces.findMembership(workspaceId, user.id))) {
       throw new WorkspaceException(
         WorkspaceErrorCode.AlreadyMember,
@@ -120,6 +189,13 @@ export class WorkspaceService {
         createdAt: new Date(),
       }),
     );
+    await this.audit.record({
+      action: 'member.added',
+      ...audit,
+      workspaceId,
+      target: { type: 'user', id: user.id },
+      details: { email: user.email, role, accountCreated: password !== undefined && !existed },
+    });
     return { userId: user.id, email: user.email, role, twoFactorEnabled: user.totpEnabled };
   }
 
@@ -127,7 +203,12 @@ export class WorkspaceService {
    * Changes a member's role. The last admin cannot be demoted (the workspace would be locked).
    * @throws WorkspaceException MemberNotFound (404), LastAdmin (409)
    */
-  async changeRole(workspaceId: string, userId: string, role: TWorkspaceRole): Promise<TMember> {
+  async changeRole(
+    workspaceId: string,
+    userId: string,
+    role: TWorkspaceRole,
+    audit: AuditContext,
+  ): Promise<TMember> {
     const membership = await this.workspaces.findMembership(workspaceId, userId);
     const user = membership ? await this.users.findById(userId) : null;
     if (!membership || !user)
@@ -143,7 +224,48 @@ export class WorkspaceService {
       );
     }
     await this.workspaces.updateRole(workspaceId, userId, role);
+    await this.audit.record({
+      action: 'member.role_changed',
+      ...audit,
+      workspaceId,
+      target: { type: 'user', id: userId },
+      details: { email: user.email, from: membership.role, to: role },
+    });
     return { userId, email: user.email, role, twoFactorEnabled: user.totpEnabled };
+  }
+
+  /**
+   * Operator command `admin create`: a new user who is admin of a new workspace, in one
+   * transaction. Also closes first-run setup when this is the first user.
+   * @throws AuthException EmailTaken (409), WeakPassword (400)
+   */
+  async createAdmin(
+    email: string,
+    password: string,
+    workspaceName: string,
+  ): Promise<{ userId: string; workspaceId: string }> {
+    const created = await this.dataSource.transaction(async (manager) => {
+      const setupDone = await manager.findOneBy(InstanceSettingEntity, { key: 'setup_completed' });
+      if (!setupDone) {
+        await manager.insert(InstanceSettingEntity, {
+          key: 'setup_completed',
+          value: new Date().toISOString(),
+          updatedAt: new Date(),
+        });
+      }
+      const user = await this.auth.createUser(email, password, manager);
+      const workspaceId = await this.createWorkspaceIn(manager, workspaceName, user.id);
+      return { userId: user.id, workspaceId };
+    });
+    await this.audit.record({
+      action: 'workspace.created',
+      actor: null,
+      workspaceId: created.workspaceId,
+      target: { type: 'workspace', id: created.workspaceId },
+      meta: SYSTEM_META,
+      details: { name: workspaceName.trim(), adminEmail: email, operatorCommand: 'admin create' },
+    });
+    return created;
   }
 
   listForUser(userId: string) {

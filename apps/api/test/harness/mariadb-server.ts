@@ -31,6 +31,8 @@ export async function startMariaDb(): Promise<MariaDbServer> {
       `--datadir=${join(dir, 'data')}`,
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
+      // A private tmpdir: servers started side by side must not share /tmp temp tables.
+      `--tmpdir=${dir}`,
       ...asRoot,
     ],
     { stdio: 'pipe' },
@@ -50,6 +52,7 @@ export async function startMariaDb(): Promise<MariaDbServer> {
       '--skip-name-resolve',
       '--innodb-buffer-pool-size=64M',
       '--max-connections=300',
+      `--tmpdir=${dir}`,
       ...asRoot,
     ],
     { stdio: 'ignore', detached: true },

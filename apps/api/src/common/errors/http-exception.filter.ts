@@ -81,9 +81,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
       };
     }
     if (exception instanceof AppException) {
-      return exception.status >= 500
-        ? { status: exception.status, message: 'Internal server error' }
-        : { status: exception.status, message: exception.message };
+      // Domain 503/504 messages ("ran longer than its 5000 ms limit", "too busy") are written for
+      // the user and carry no internals; any other 5xx stays generic.
+      const speaks = exception.status < 500 || exception.status === 503 || exception.status === 504;
+      return {
+        status: exception.status,
+        message: speaks ? exception.message : 'Internal server error',
+      };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();

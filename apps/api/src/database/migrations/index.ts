@@ -1,6 +1,10 @@
 import { InstanceSettings1764400000000 } from './1764400000000-instance-settings';
 import { Accounts1764400200000 } from './1764400200000-accounts';
 import { CredentialVault1764400100000 } from '../../credential-vault/migrations/1764400100000-credential-vault';
+import { AuthTwoFactorRateLimits1764400250000 } from '../../auth/migrations/1764400250000-auth-two-factor-rate-limits';
+import { AuditEvents1764400500000 } from '../../audit/migrations/1764400500000-audit-events';
+import { Datasources1764400300000 } from '../../datasources/migrations/1764400300000-datasources';
+import { Apps1764400400000 } from '../../apps/migrations/1764400400000-apps';
 
 /**
  * Every migration, in order. Listed statically (not globbed) so the same list works in the
@@ -10,4 +14,8 @@ export const MIGRATIONS = [
   InstanceSettings1764400000000,
   Accounts1764400200000,
   CredentialVault1764400100000,
+  AuthTwoFactorRateLimits1764400250000,
+  AuditEvents1764400500000,
+  Datasources1764400300000,
+  Apps1764400400000,
 ];

@@ -1,0 +1,118 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Header,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import {
+  TRunQueryResponse,
+  TSavedQuery,
+  ZCreateQueryRequest,
+  ZRunQueryRequest,
+  ZUpdateQueryRequest,
+} from '@bastion/contracts';
+import { createZodDto } from 'nestjs-zod';
+import { z } from 'zod';
+import {
+  AuthUser,
+  CurrentMembership,
+  CurrentUser,
+  MembershipContext,
+  ReqMeta,
+  RequestMeta,
+} from '../auth/request-context';
+import { WorkspaceRole } from '../workspaces/workspace-role.guard';
+import { auditContext } from './app.controller';
+import { AppService } from './app.service';
+
+class CreateQueryDto extends createZodDto(ZCreateQueryRequest) {}
+class UpdateQueryDto extends createZodDto(ZUpdateQueryRequest) {}
+class RunQueryDto extends createZodDto(ZRunQueryRequest) {}
+class RunQueryOptionsDto extends createZodDto(
+  z.object({ draft: z.enum(['true', 'false']).optional() }),
+) {}
+
+const Uuid = (name: string) => Param(name, new ParseUUIDPipe({ errorHttpStatusCode: 404 }));
+
+@ApiTags('queries')
+@Controller('workspaces/:wid/apps/:appId/queries')
+export class AppQueryController {
+  constructor(private readonly apps: AppService) {}
+
+  /** `POST .../apps/:appId/queries` (editors) {name,datasourceId,body,params?,timeoutMs?,maxRows?}. 201. */
+  @Post()
+  @WorkspaceRole('editor')
+  create(
+    @CurrentMembership() m: MembershipContext,
+    @CurrentUser() user: AuthUser,
+    @ReqMeta() meta: RequestMeta,
+    @Uuid('appId') appId: string,
+    @Body() body: CreateQueryDto,
+  ): Promise<TSavedQuery> {
+    return this.apps.createQuery(m.workspaceId, appId, body, auditContext(user, meta));
+  }
+
+  /** `PATCH .../apps/:appId/queries/:queryId` (editors): edits the draft query. */
+  @Patch(':queryId')
+  @WorkspaceRole('editor')
+  update(
+    @CurrentMembership() m: MembershipContext,
+    @CurrentUser() user: AuthUser,
+    @ReqMeta() meta: RequestMeta,
+    @Uuid('appId') appId: string,
+    @Uuid('queryId') queryId: string,
+    @Body() body: UpdateQueryDto,
+  ): Promise<TSavedQuery> {
+    return this.apps.updateQuery(m.workspaceId, appId, queryId, body, auditContext(user, meta));
+  }
+
+  /** `DELETE .../apps/:appId/queries/:queryId` (editors). 204. */
+  @Delete(':queryId')
+  @HttpCode(204)
+  @WorkspaceRole('editor')
+  remove(
+    @CurrentMembership() m: MembershipContext,
+    @CurrentUser() user: AuthUser,
+    @ReqMeta() meta: RequestMeta,
+    @Uuid('appId') appId: string,
+    @Uuid('queryId') queryId: string,
+  ): Promise<void> {
+    return this.apps.deleteQuery(m.workspaceId, appId, queryId, auditContext(user, meta));
+  }
+
+  /**
+   * `POST .../apps/:appId/queries/:queryId/run` (members) {params} -> `{columns, rows, rowCount,
+   * truncated, durationMs}` with `Cache-Control: no-store`. Runs the published copy; with
+   * `?draft=true` the draft (editors only, else 403). Any body field other than `params` is 400.
+   */
+  @Post(':queryId/run')
+  @HttpCode(200)
+  @Header('cache-control', 'no-store')
+  @WorkspaceRole('viewer')
+  run(
+    @CurrentMembership() m: MembershipContext,
+    @CurrentUser() user: AuthUser,
+    @ReqMeta() meta: RequestMeta,
+    @Uuid('appId') appId: string,
+    @Uuid('queryId') queryId: string,
+    @Query() options: RunQueryOptionsDto,
+    @Body() body: RunQueryDto,
+  ): Promise<TRunQueryResponse> {
+    return this.apps.runQuery(
+      m.workspaceId,
+      appId,
+      queryId,
+      body.params,
+      options.draft === 'true',
+      m.role,
+      auditContext(user, meta),
+    );
+  }
+}

@@ -1,0 +1,175 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Brackets, DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
+import { AUDIT_CHAIN_ID, AuditChainHeadEntity } from './audit-chain-head.entity';
+import { AuditCheckpointEntity } from './audit-checkpoint.entity';
+import { AuditEventEntity } from './audit-event.entity';
+
+/** Filters of the workspace listing; every field optional. */
+export interface AuditEventFilter {
+  /** A user id (exact) or part of an email (case-insensitive). */
+  actor?: string;
+  action?: string;
+  targetType?: string;
+  targetId?: string;
+  /** Inclusive. */
+  from?: Date;
+  /** Exclusive. */
+  to?: Date;
+  /** Only entries with a smaller sequence (the previous page's cursor). */
+  beforeSequence?: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `%`, `_` and `\` taken literally in a LIKE pattern. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Storage of the audit chain. Reads for the web are scoped by workspace id (first argument);
+ * the chain-wide methods (append, verify, prune) are for the audit services only. There is no
+ * update method for entries, and the only delete removes an oldest-first prefix (retention).
+ */
+@Injectable()
+export class AuditRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Runs `fn` in one transaction. */
+  transaction<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(fn);
+  }
+
+  /**
+   * Locks the chain head for the rest of the transaction and returns it. The first statement
+   * is a no-op UPDATE: a row lock on PostgreSQL (other replicas wait here), the database write
+   * lock on SQLite (taken up front, so no deferred-upgrade SQLITE_BUSY).
+   */
+  async lockHead(manager: EntityManager): Promise<AuditChainHeadEntity> {
+    await manager
+      .createQueryBuilder()
+      .update(AuditChainHeadEntity)
+      .set({ lastSequence: () => 'last_sequence' })
+      .where('id = :id', { id: AUDIT_CHAIN_ID })
+      .execute();
+    return manager.findOneByOrFail(AuditChainHeadEntity, { id: AUDIT_CHAIN_ID });
+  }
+
+  async readHead(): Promise<AuditChainHeadEntity> {
+    return this.dataSource.manager.findOneByOrFail(AuditChainHeadEntity, { id: AUDIT_CHAIN_ID });
+  }
+
+  async appendLocked(
+    manager: EntityManager,
+    events: AuditEventEntity[],
+    head: { lastSequence: number; lastHash: string },
+  ): Promise<void> {
+    // Chunks keep each INSERT under SQLite's bound-parameter limit.
+    for (let i = 0; i < events.length; i += 50) {
+      await manager.insert(AuditEventEntity, events.slice(i, i + 50));
+    }
+    await manager.update(AuditChainHeadEntity, { id: AUDIT_CHAIN_ID }, head);
+  }
+
+  /**
+   * A workspace's entries, newest first: entries of the workspace, plus instance-level entries
+   * (no workspace: logins, logouts, two-factor) whose actor or target user was a member of it
+   * at that time. Entries of another workspace never match.
+   */
+  listForWorkspace(
+    workspaceId: string,
+    filter: AuditEventFilter,
+    limit: number,
+  ): Promise<AuditEventEntity[]> {
+    const qb = this.dataSource.manager.createQueryBuilder(AuditEventEntity, 'e').where(
+      new Brackets((w) => {
+        w.where('e.workspace_id = :workspaceId', { workspaceId }).orWhere(
+          new Brackets((inst) => {
+            inst.where('e.workspace_id IS NULL').andWhere(
+              `EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = :workspaceId
+                  AND m.created_at <= e.occurred_at
+                  AND (m.user_id = e.actor_user_id
+                    OR (e.target_type = 'user' AND m.user_id = e.target_id)))`,
+              { workspaceId },
+            );
+          }),
+        );
+      }),
+    );
+    this.applyFilter(qb, filter);
+    return qb.orderBy('e.sequence', 'DESC').limit(limit).getMany();
+  }
+
+  private applyFilter(qb: SelectQueryBuilder<AuditEventEntity>, f: AuditEventFilter): void {
+    if (f.actor !== undefined) {
+      if (UUID.test(f.actor)) {
+        qb.andWhere('e.actor_user_id = :actorId', { actorId: f.actor.toLowerCase() });
+      } else {
+        qb.andWhere("LOWER(e.actor_email) LIKE :actorEmail ESCAPE '\\'", {
+          actorEmail: `%${escapeLike(f.actor.toLowerCase())}%`,
+        });
+      }
+    }
+    if (f.action !== undefined) qb.andWhere('e.action = :action', { action: f.action });
+    if (f.targetType !== undefined) {
+      qb.andWhere('e.target_type = :targetType', { targetType: f.targetType });
+    }
+    if (f.targetId !== undefined) qb.andWhere('e.target_id = :targetId', { targetId: f.targetId });
+    if (f.from !== undefined) qb.andWhere('e.occurred_at >= :from', { from: f.from });
+    if (f.to !== undefined) qb.andWhere('e.occurred_at < :to', { to: f.to });
+    if (f.beforeSequence !== undefined) {
+      qb.andWhere('e.sequence < :before', { before: f.beforeSequence });
+    }
+  }
+
+  /** The whole chain in sequence order from `afterSequence` (exclusive), one page. */
+  chainPage(afterSequence: number, limit: number): Promise<AuditEventEntity[]> {
+    return this.dataSource.manager
+      .createQueryBuilder(AuditEventEntity, 'e')
+      .where('e.sequence > :after', { after: afterSequence })
+      .orderBy('e.sequence', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /** The newest retention checkpoint, or null when nothing was ever pruned. */
+  latestCheckpoint(manager: EntityManager = this.dataSource.manager) {
+    return manager
+      .createQueryBuilder(AuditCheckpointEntity, 'c')
+      .orderBy('c.sequence', 'DESC')
+      .limit(1)
+      .getOne();
+  }
+
+  /**
+   * The last sequence of the oldest-first prefix whose entries all happened before `cutoff`
+   * (clocks of replicas may disagree, so the prefix stops at the first newer entry). 0 if none.
+   */
+  async prunableThrough(manager: EntityManager, cutoff: Date, headSequence: number) {
+    const firstKept = await manager
+      .createQueryBuilder(AuditEventEntity, 'e')
+      .select('MIN(e.sequence)', 'min')
+      .where('e.occurred_at >= :cutoff', { cutoff })
+      .getRawOne<{ min: string | number | null }>();
+    return firstKept?.min === null || firstKept?.min === undefined
+      ? headSequence
+      : Number(firstKept.min) - 1;
+  }
+
+  findBySequence(manager: EntityManager, sequence: number) {
+    return manager.findOneBy(AuditEventEntity, { sequence });
+  }
+
+  /** Retention only: records the checkpoint and removes entries up to `sequence`. */
+  async deleteThrough(manager: EntityManager, checkpoint: AuditCheckpointEntity): Promise<number> {
+    await manager.insert(AuditCheckpointEntity, checkpoint);
+    const result = await manager
+      .createQueryBuilder()
+      .delete()
+      .from(AuditEventEntity)
+      .where('sequence <= :through', { through: checkpoint.sequence })
+      .execute();
+    return result.affected ?? 0;
+  }
+}

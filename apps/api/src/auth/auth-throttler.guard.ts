@@ -1,0 +1,86 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import {
+  ThrottlerGuard,
+  type ThrottlerModuleOptions,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppConfig } from '../config/app-config';
+import { AuthErrorCode, AuthException } from './auth.exception';
+
+type ThrottlerLimitDetail = Parameters<ThrottlerGuard['throwThrottlingException']>[1];
+
+/** Name of the per-source-address throttler. */
+export const THROTTLE_ADDRESS = 'address';
+/** Name of the per-account throttler (the submitted email, or the signed-in user). */
+export const THROTTLE_ACCOUNT = 'account';
+
+/**
+ * The account an attempt is about: the signed-in user on account routes, else the submitted
+ * email, normalised like `ZEmail` (the guard runs before validation). Keyed by what was
+ * submitted, so an unknown email is limited exactly like a real one and a 429 reveals nothing.
+ */
+function accountTracker(req: Record<string, unknown>): string {
+  const request = req as unknown as FastifyRequest;
+  if (request.auth) return `user:${request.auth.user.id}`;
+  const body = request.body as { email?: unknown } | undefined;
+  const email = typeof body?.email === 'string' ? body.email.trim().toLowerCase() : '';
+  return email ? `email:${email.slice(0, 320)}` : `address:${request.ip}`;
+}
+
+/**
+ * Throttler options for the sign-in routes: per source address and per account, fixed window,
+ * blocked for one window once exceeded (OWASP Authentication Cheat Sheet, "Protect against
+ * automated attacks"; RFC 6238 section 5.2 asks for a limit on TOTP attempts).
+ */
+export function authThrottlerOptions(
+  config: AppConfig,
+  storage: ThrottlerStorage,
+): ThrottlerModuleOptions {
+  const { perAccount, perAddress, windowMs } = config.loginLimits;
+  return {
+    storage,
+    throttlers: [
+      {
+        name: THROTTLE_ADDRESS,
+        ttl: windowMs,
+        limit: perAddress,
+        blockDuration: windowMs,
+        getTracker: (req) => `ip:${String((req as unknown as FastifyRequest).ip)}`,
+      },
+      {
+        name: THROTTLE_ACCOUNT,
+        ttl: windowMs,
+        limit: perAccount,
+        blockDuration: windowMs,
+        getTracker: accountTracker,
+      },
+    ],
+  };
+}
+
+/**
+ * Applied with `@UseGuards(AuthThrottlerGuard)` on login, setup and the two-factor and password
+ * routes (not globally: other routes are not limited). Runs after the session guard. A refused
+ * attempt is a 429 `too_many_attempts` with `Retry-After` in seconds, before any password work.
+ */
+@Injectable()
+export class AuthThrottlerGuard extends ThrottlerGuard {
+  protected override throwThrottlingException(
+    context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
+    const seconds = Math.max(1, detail.timeToBlockExpire);
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    void reply.header('retry-after', String(seconds));
+    throw new AuthException(
+      AuthErrorCode.TooManyAttempts,
+      `Too many attempts; try again in ${formatWait(seconds)}`,
+    );
+  }
+}
+
+function formatWait(seconds: number): string {
+  if (seconds < 120) return `${seconds} seconds`;
+  return `${Math.ceil(seconds / 60)} minutes`;
+}

@@ -1,0 +1,81 @@
+import type { Knex } from 'knex';
+import { connect } from 'node:net';
+import type { ResolvedDatasource } from './connector';
+import { SqlConnectorBase } from './sql-connector-base';
+import {
+  parseWith,
+  SQL_SECRET_FIELDS,
+  SQL_TARGET_FIELDS,
+  sqlConfigFields,
+  sqlConfigSchema,
+  type SqlConfig,
+  sqlTlsOptions,
+} from './sql-config';
+
+const schema = sqlConfigSchema(3306);
+
+/**
+ * MySQL and MariaDB through knex + mysql2. The configured host name stays in the driver's
+ * config (it is the TLS server name mysql2 verifies), while the TCP stream is opened by us to
+ * the egress-checked address.
+ */
+export class MysqlConnector extends SqlConnectorBase {
+  readonly type = 'mysql' as const;
+  readonly label = 'MySQL / MariaDB';
+  readonly placeholderStyle = 'question' as const;
+  readonly configFields = sqlConfigFields(3306);
+  readonly secretFields = SQL_SECRET_FIELDS;
+  readonly targetFields = SQL_TARGET_FIELDS;
+
+  parseConfig(config: unknown): Record<string, unknown> {
+    return parseWith(schema, config);
+  }
+
+  protected async preflight(ds: ResolvedDatasource): Promise<void> {
+    const config = parseWith(schema, ds.config);
+    sqlTlsOptions(config, ds.secrets);
+    await this.deps.egress.resolve(config.host, config.port);
+  }
+
+  protected knexConfig(ds: ResolvedDatasource, poolMax: number): Knex.Config {
+    const config: SqlConfig = parseWith(schema, ds.config);
+    const tls = sqlTlsOptions(config, ds.secrets);
+    const password = ds.secrets.password;
+    const host = config.host.replace(/^\[|\]$/g, '');
+    return {
+      client: 'mysql2',
+      connection: async () => {
+        const target = await this.deps.egress.resolve(config.host, config.port);
+        const address = target.addresses[0];
+        return {
+          host,
+          port: config.port,
+          user: config.user,
+          ...(password !== undefined ? { password } : {}),
+          database: config.database,
+          connectTimeout: this.deps.connectTimeoutMs,
+          charset: 'utf8mb4',
+          supportBigNumbers: true,
+          bigNumberStrings: true,
+          ...(tls
+            ? {
+                ssl: {
+                  ca: tls.ca as string | undefined,
+                  cert: tls.cert as string | undefined,
+                  key: tls.key as string | undefined,
+                  rejectUnauthorized: tls.rejectUnauthorized !== false,
+                  verifyIdentity: config.tls === 'verify-full',
+                },
+              }
+            : {}),
+          // The socket goes only to the address that was checked.
+          stream: () => connect({ host: address, port: config.port }),
+          expirationChecker: () => true,
+        } as unknown as Knex.MySql2ConnectionConfig;
+      },
+      pool: this.poolSettings(poolMax),
+      log: this.knexLog(),
+      acquireConnectionTimeout: this.deps.connectTimeoutMs + 1_000,
+    };
+  }
+}

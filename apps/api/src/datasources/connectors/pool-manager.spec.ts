@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { PoolManager } from './pool-manager';
+
+describe('PoolManager', () => {
+  const make = () => {
+    const closed: string[] = [];
+    const pools = new PoolManager<string>(1000, (p) => {
+      closed.push(p);
+      return Promise.resolve();
+    });
+    return { pools, closed };
+  };
+
+  it('shares one pool per id + version, and closes the old one when the version moves on', async () => {
+    const { pools, closed } = make();
+    let created = 0;
+    const create = (v: number) => () => Promise.resolve(`ds1@v${v}#${++created}`);
+    const [a, b] = await Promise.all([
+      pools.get('ds1', 1, create(1)),
+      pools.get('ds1', 1, create(1)),
+    ]);
+    expect(a).toBe(b);
+    expect(created).toBe(1);
+    expect(await pools.get('ds1', 2, create(2))).toBe('ds1@v2#2');
+    expect(closed).toEqual(['ds1@v1#1']);
+    // a caller holding an older version never revives it
+    await expect(pools.get('ds1', 1, create(1))).rejects.toMatchObject({ status: 409 });
+    await pools.closeAll();
+  });
+
+  it('closes pools idle for longer than the idle time, and only those', async () => {
+    const { pools, closed } = make();
+    await pools.get('old', 1, () => Promise.resolve('old'));
+    const now = Date.now();
+    await pools.get('fresh', 1, () => Promise.resolve('fresh'));
+    await pools.sweep(now + 500);
+    expect(closed).toEqual([]);
+    await pools.get('fresh', 1, () => Promise.resolve('unused'));
+    await pools.sweep(now + 1000);
+    expect(closed).toContain('old');
+    expect(pools.size).toBeLessThanOrEqual(1);
+    await pools.closeAll();
+  });
+
+  it('a failed creation leaves nothing behind', async () => {
+    const { pools } = make();
+    await expect(pools.get('x', 1, () => Promise.reject(new Error('boom')))).rejects.toThrow(
+      'boom',
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(pools.size).toBe(0);
+  });
+});

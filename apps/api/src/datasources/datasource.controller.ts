@@ -1,0 +1,134 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+} from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import {
+  type TConnectionTestResult,
+  type TDatasource,
+  ZCreateDatasourceRequest,
+  ZTestDatasourceRequest,
+  ZTestNewDatasourceRequest,
+  ZUpdateDatasourceRequest,
+} from '@bastion/contracts';
+import { createZodDto } from 'nestjs-zod';
+import {
+  type AuthUser,
+  CurrentMembership,
+  CurrentUser,
+  type MembershipContext,
+  ReqMeta,
+  type RequestMeta,
+} from '../auth/request-context';
+import { WorkspaceRole } from '../workspaces/workspace-role.guard';
+import { DatasourceService } from './datasource.service';
+
+class CreateDatasourceDto extends createZodDto(ZCreateDatasourceRequest) {}
+class UpdateDatasourceDto extends createZodDto(ZUpdateDatasourceRequest) {}
+class TestDatasourceDto extends createZodDto(ZTestDatasourceRequest) {}
+class TestNewDatasourceDto extends createZodDto(ZTestNewDatasourceRequest) {}
+
+// Unknown or malformed ids are 404, like another workspace's ids.
+const IdPipe = new ParseUUIDPipe({ errorHttpStatusCode: 404 });
+const actorOf = (user: AuthUser, meta: RequestMeta) => ({
+  actor: { userId: user.id, email: user.email },
+  meta,
+});
+
+/**
+ * Datasources of a workspace. Admins create, update and delete; editors list, read and test;
+ * viewers get 403 (they run published queries only). Secrets come back as `{isSet}` only.
+ */
+@ApiTags('datasources')
+@Controller('workspaces/:wid/datasources')
+export class DatasourceController {
+  constructor(private readonly datasources: DatasourceService) {}
+
+  /** `GET` (editor) -> datasources by name, secrets as `{field:{isSet}}`. */
+  @Get()
+  @WorkspaceRole('editor')
+  list(@CurrentMembership() m: MembershipContext): Promise<TDatasource[]> {
+    return this.datasources.list(m.workspaceId);
+  }
+
+  /** `POST` (admin) {name,type,config,secrets:{field:{value}}} -> the datasource. 201; 400, 409. */
+  @Post()
+  @WorkspaceRole('admin')
+  create(
+    @CurrentMembership() m: MembershipContext,
+    @Body() body: CreateDatasourceDto,
+    @CurrentUser() user: AuthUser,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<TDatasource> {
+    return this.datasources.create(m.workspaceId, body, actorOf(user, meta));
+  }
+
+  /** `POST /test` (editor) {type,config,secrets} -> {ok,message} for an unsaved datasource. */
+  @Post('test')
+  @HttpCode(200)
+  @WorkspaceRole('editor')
+  testNew(
+    @CurrentMembership() m: MembershipContext,
+    @Body() body: TestNewDatasourceDto,
+  ): Promise<TConnectionTestResult> {
+    return this.datasources.testNew(m.workspaceId, body);
+  }
+
+  /** `GET /:id` (editor) -> the datasource; 404 for another workspace's. */
+  @Get(':id')
+  @WorkspaceRole('editor')
+  get(
+    @CurrentMembership() m: MembershipContext,
+    @Param('id', IdPipe) id: string,
+  ): Promise<TDatasource> {
+    return this.datasources.get(m.workspaceId, id);
+  }
+
+  /**
+   * `PATCH /:id` (admin) {name?,config?,secrets?:{field:{value}|{clear:true}}} -> the
+   * datasource; 400 when a target field changes without the secrets, 409 name or concurrent.
+   */
+  @Patch(':id')
+  @WorkspaceRole('admin')
+  update(
+    @CurrentMembership() m: MembershipContext,
+    @Param('id', IdPipe) id: string,
+    @Body() body: UpdateDatasourceDto,
+    @CurrentUser() user: AuthUser,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<TDatasource> {
+    return this.datasources.update(m.workspaceId, id, body, actorOf(user, meta));
+  }
+
+  /** `DELETE /:id` (admin) -> 204. */
+  @Delete(':id')
+  @HttpCode(204)
+  @WorkspaceRole('admin')
+  remove(
+    @CurrentMembership() m: MembershipContext,
+    @Param('id', IdPipe) id: string,
+    @CurrentUser() user: AuthUser,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<void> {
+    return this.datasources.delete(m.workspaceId, id, actorOf(user, meta));
+  }
+
+  /** `POST /:id/test` (editor) {config?,secrets?} -> {ok,message}; nothing is saved. */
+  @Post(':id/test')
+  @HttpCode(200)
+  @WorkspaceRole('editor')
+  test(
+    @CurrentMembership() m: MembershipContext,
+    @Param('id', IdPipe) id: string,
+    @Body() body: TestDatasourceDto,
+  ): Promise<TConnectionTestResult> {
+    return this.datasources.test(m.workspaceId, id, body);
+  }
+}

@@ -1,0 +1,141 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, Not } from 'typeorm';
+import { DatasourceSecretEntity } from './datasource-secret.entity';
+import { DatasourceEntity } from './datasource.entity';
+
+/**
+ * Queries on `datasources` and `datasource_secrets`. Every method takes the workspace id
+ * first, so a lookup that forgets tenancy cannot be written; an optional manager runs it in
+ * the caller's transaction.
+ */
+@Injectable()
+export class DatasourceRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Runs `fn` in one transaction. */
+  transaction<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(fn);
+  }
+
+  private m(manager?: EntityManager): EntityManager {
+    return manager ?? this.dataSource.manager;
+  }
+
+  list(workspaceId: string): Promise<DatasourceEntity[]> {
+    return this.m().find(DatasourceEntity, { where: { workspaceId }, order: { nameKey: 'ASC' } });
+  }
+
+  findById(
+    workspaceId: string,
+    id: string,
+    manager?: EntityManager,
+  ): Promise<DatasourceEntity | null> {
+    return this.m(manager).findOneBy(DatasourceEntity, { workspaceId, id });
+  }
+
+  /** True when another datasource of the workspace has this (lower-cased) name. */
+  async nameTaken(workspaceId: string, nameKey: string, exceptId?: string): Promise<boolean> {
+    const count = await this.m().countBy(DatasourceEntity, {
+      workspaceId,
+      nameKey,
+      ...(exceptId ? { id: Not(exceptId) } : {}),
+    });
+    return count > 0;
+  }
+
+  async insert(workspaceId: string, row: DatasourceEntity, manager: EntityManager): Promise<void> {
+    await manager.insert(DatasourceEntity, { ...row, workspaceId });
+  }
+
+  /**
+   * Updates the row only if it is still at `expectedVersion` (optimistic concurrency).
+   * @returns false when another update came first.
+   */
+  async updateIfVersion(
+    workspaceId: string,
+    id: string,
+    expectedVersion: number,
+    patch: Pick<DatasourceEntity, 'name' | 'nameKey' | 'config' | 'version' | 'updatedAt'>,
+    manager: EntityManager,
+  ): Promise<boolean> {
+    const result = await manager.update(
+      DatasourceEntity,
+      { workspaceId, id, version: expectedVersion },
+      patch,
+    );
+    return (result.affected ?? 0) === 1;
+  }
+
+  async delete(workspaceId: string, id: string, manager: EntityManager): Promise<boolean> {
+    await manager.delete(DatasourceSecretEntity, { workspaceId, datasourceId: id });
+    const result = await manager.delete(DatasourceEntity, { workspaceId, id });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Secret rows of one datasource (ciphertext included: server-side use only). */
+  secrets(
+    workspaceId: string,
+    datasourceId: string,
+    manager?: EntityManager,
+  ): Promise<DatasourceSecretEntity[]> {
+    return this.m(manager).findBy(DatasourceSecretEntity, { workspaceId, datasourceId });
+  }
+
+  /** Secret rows of many datasources of one workspace, for the list view. */
+  async secretsOf(workspaceId: string, datasourceIds: string[]): Promise<DatasourceSecretEntity[]> {
+    if (datasourceIds.length === 0) return [];
+    return this.m()
+      .createQueryBuilder(DatasourceSecretEntity, 's')
+      .where('s.workspace_id = :workspaceId', { workspaceId })
+      .andWhere('s.datasource_id IN (:...ids)', { ids: datasourceIds })
+      .getMany();
+  }
+
+  async upsertSecret(
+    workspaceId: string,
+    datasourceId: string,
+    field: string,
+    ciphertext: string,
+    manager: EntityManager,
+  ): Promise<void> {
+    await manager.delete(DatasourceSecretEntity, { workspaceId, datasourceId, field });
+    await manager.insert(DatasourceSecretEntity, {
+      workspaceId,
+      datasourceId,
+      field,
+      ciphertext,
+      updatedAt: new Date(),
+    });
+  }
+
+  async deleteSecret(
+    workspaceId: string,
+    datasourceId: string,
+    field: string,
+    manager: EntityManager,
+  ): Promise<void> {
+    await manager.delete(DatasourceSecretEntity, { workspaceId, datasourceId, field });
+  }
+
+  /** Every secret row of the instance, in pages (for `vault check`). */
+  async *allSecrets(pageSize = 500): AsyncIterable<DatasourceSecretEntity> {
+    let after = { datasourceId: '', field: '' };
+    for (;;) {
+      const page = await this.m()
+        .createQueryBuilder(DatasourceSecretEntity, 's')
+        .where('s.datasource_id > :id OR (s.datasource_id = :id AND s.field > :field)', {
+          id: after.datasourceId,
+          field: after.field,
+        })
+        .orderBy('s.datasource_id', 'ASC')
+        .addOrderBy('s.field', 'ASC')
+        .take(pageSize)
+        .getMany();
+      yield* page;
+      if (page.length < pageSize) return;
+      const last = page[page.length - 1];
+      after = { datasourceId: last.datasourceId, field: last.field };
+    }
+  }
+}

@@ -1,0 +1,200 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import type {
+  TQueryBody,
+  TQueryParamSpec,
+  TRestQueryBody,
+  TRunQueryResponse,
+  TSqlQueryBody,
+} from '@bastion/contracts';
+import { AuditContext, AuditService } from '../audit/audit.service';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import type {
+  DatasourceType,
+  RunLimits,
+  RunResult,
+  SqlConnector,
+} from '../datasources/connectors/connector';
+import { compileSql, SqlDialect } from './bind-parameters';
+import { ConcurrencyLimiter } from './concurrency-limiter';
+import { DatasourceGateway } from './datasource-gateway';
+import { MysqlExecutor } from './mysql-executor';
+import { PostgresExecutor } from './postgres-executor';
+import { checkParams, inferSpecs, toDriverValue } from './query-params';
+import { mapDriverError } from './query-error-mapping';
+import { QueryErrorCode, QueryException } from './query.exception';
+import { restPlaceholderNames } from './rest-request-template';
+import { runRest } from './rest-executor';
+import type { SqlExecutor } from './sql-executor';
+import { SqliteExecutor } from './sqlite-executor';
+
+/** One run as the apps module (saved queries) or the preview endpoint (ad-hoc) asks for it. */
+export interface RunRequest {
+  workspaceId: string;
+  datasourceId: string;
+  body: TQueryBody;
+  /** Declared parameters; `undefined` for an ad-hoc preview (inferred from the values). */
+  paramSpecs: TQueryParamSpec[] | undefined;
+  paramValues: Record<string, unknown>;
+  /** Per-query limits (ms, rows); capped by the instance's ceilings. */
+  timeoutMs?: number | null;
+  maxRows?: number | null;
+  /** For the audit entry: what ran and who asked. */
+  audit?: { context: AuditContext; queryId: string | null; appId: string | null; draft: boolean };
+}
+
+const isSqlBody = (body: TQueryBody): body is TSqlQueryBody => 'sql' in body;
+
+/**
+ * Runs a query on the user's behalf and keeps nothing: parameters are checked and bound,
+ * the connector enforces egress, the executor enforces the timeout at the database, the caps
+ * and streaming; the result goes back to the caller only. Neither parameter values nor result
+ * values are logged, audited or stored (README.md in this folder).
+ */
+@Injectable()
+export class QueryRunnerService {
+  private readonly logger = new Logger(QueryRunnerService.name);
+  private readonly limiter: ConcurrencyLimiter;
+  private readonly executors: Record<Exclude<DatasourceType, 'rest'>, SqlExecutor> = {
+    postgres: new PostgresExecutor(),
+    mysql: new MysqlExecutor(),
+    sqlite: new SqliteExecutor(),
+  };
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly datasources: DatasourceGateway,
+    @Optional() private readonly audit?: AuditService,
+  ) {
+    this.limiter = new ConcurrencyLimiter(config.queryProxy.maxConcurrentPerDatasource);
+  }
+
+  /** The placeholder names a body uses, for checking a saved query against its datasource. */
+  placeholderNames(body: TQueryBody, type: DatasourceType): string[] {
+    if (type === 'rest') {
+      if (isSqlBody(body)) throw this.kindMismatch(type);
+      return restPlaceholderNames(body);
+    }
+    if (!isSqlBody(body)) throw this.kindMismatch(type);
+    return [...new Set(compileSql(body.sql, type, 'question').names)];
+  }
+
+  /**
+   * Runs one query.
+   * @returns `{columns, rows, rowCount, truncated, durationMs}`; durationMs in milliseconds.
+   * @throws QueryException: 400 bad parameters or body, 404 datasource, 422 database error or
+   *   unreachable, 429 too many runs on this datasource, 504 timeout.
+   */
+  async run(request: RunRequest): Promise<TRunQueryResponse> {
+    const started = performance.now();
+    let outcome = 'error';
+    let result: RunResult | undefined;
+    try {
+      const ds = await this.datasources.resolveForRun(request.workspaceId, request.datasourceId);
+      const connector = this.datasources.connector(ds.type);
+      const used = this.placeholderNames(request.body, ds.type);
+      const specs = request.paramSpecs ?? inferSpecs(used, request.paramValues);
+      const params = checkParams(specs, used, request.paramValues);
+      const limits: RunLimits = {
+        timeoutMs: Math.min(request.timeoutMs ?? this.config.queryProxy.defaultTimeoutMs, 120_000),
+        maxRows: Math.min(
+          request.maxRows ?? this.config.queryProxy.maxRows,
+          this.config.queryProxy.maxRows,
+        ),
+        maxBytes: this.config.queryProxy.maxBytes,
+      };
+      const release = this.limiter.acquire(ds.id);
+      try {
+        if (connector.kind === 'rest') {
+          result = await runRest(connector, ds, request.body as TRestQueryBody, params, limits);
+        } else {
+          result = await this.runSql(
+            connector,
+            ds.type as SqlDialect,
+            request.body as TSqlQueryBody,
+            params,
+            limits,
+            ds,
+          );
+        }
+      } finally {
+        release();
+      }
+      outcome = result.truncated ? 'truncated' : 'ok';
+      return { ...result, durationMs: Math.round((performance.now() - started) * 10) / 10 };
+    } catch (error) {
+      const mapped = mapDriverError(
+        error,
+        request.timeoutMs ?? this.config.queryProxy.defaultTimeoutMs,
+      );
+      outcome = mapped instanceof QueryException ? mapped.code : 'error';
+      if (mapped.status >= 500 && mapped.status !== 504) {
+        // Server log only: the error kind and the driver's code, never values or the query.
+        const code = (error as { code?: unknown } | null)?.code;
+        const kind =
+          typeof code === 'string' || typeof code === 'number'
+            ? String(code)
+            : error instanceof Error
+              ? error.name
+              : 'unknown';
+        this.logger.error(`query run failed: ${kind}`);
+      }
+      throw mapped;
+    } finally {
+      this.recordAudit(request, outcome, result, performance.now() - started);
+    }
+  }
+
+  private async runSql(
+    connector: SqlConnector,
+    dialect: SqlDialect,
+    body: TSqlQueryBody,
+    params: Map<string, unknown>,
+    limits: RunLimits,
+    ds: Parameters<SqlConnector['getPool']>[0],
+  ): Promise<RunResult> {
+    const compiled = compileSql(body.sql, dialect, connector.placeholderStyle);
+    const values = compiled.names.map((name) => toDriverValue(params.get(name), dialect));
+    const pool = await connector.getPool(ds);
+    return this.executors[dialect].run(pool, { text: compiled.text, values, limits });
+  }
+
+  private recordAudit(
+    request: RunRequest,
+    outcome: string,
+    result: RunResult | undefined,
+    ms: number,
+  ): void {
+    if (!this.audit || !request.audit) return;
+    const { context, queryId, appId, draft } = request.audit;
+    this.audit
+      .record({
+        action: 'query.run',
+        actor: context.actor,
+        workspaceId: request.workspaceId,
+        target: queryId
+          ? { type: 'query', id: queryId }
+          : { type: 'datasource', id: request.datasourceId },
+        meta: context.meta,
+        details: {
+          appId,
+          datasourceId: request.datasourceId,
+          draft,
+          adHoc: queryId === null,
+          outcome,
+          durationMs: Math.round(ms),
+          rowCount: result?.rowCount ?? 0,
+          truncated: result?.truncated ?? false,
+        },
+      })
+      .catch(() => this.logger.warn('could not record a query.run audit entry'));
+  }
+
+  private kindMismatch(type: DatasourceType): QueryException {
+    return new QueryException(
+      QueryErrorCode.InvalidQuery,
+      type === 'rest'
+        ? 'body: a REST datasource takes {method, path, headers?, query?, body?}'
+        : 'body: a SQL datasource takes {sql}',
+    );
+  }
+}

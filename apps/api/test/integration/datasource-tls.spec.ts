@@ -1,0 +1,135 @@
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SqlConnector } from '../../src/datasources/connectors/connector';
+import { ConnectorRegistry } from '../../src/datasources/connectors/connector-registry';
+import { DatasourceService } from '../../src/datasources/datasource.service';
+import { call, setupOrReuse, TestSession } from '../harness/auth-fixtures';
+import { createDatasource, createPgUser, LOOPBACK_EGRESS } from '../harness/datasource-fixtures';
+import {
+  createTestCa,
+  startTlsPostgres,
+  TestCa,
+  TlsPostgresServer,
+} from '../harness/tls-postgres-server';
+import { createTestApp, TestApp } from '../harness/test-app';
+
+/**
+ * F12: PostgreSQL with `ssl=on` and a certificate from a private CA made at test time, valid
+ * for `DNS:localhost` only.
+ */
+describe('TLS to PostgreSQL (F12)', () => {
+  let t: TestApp;
+  let admin: TestSession & { workspaceId: string };
+  let server: TlsPostgresServer;
+  let otherCa: TestCa;
+  let n = 0;
+  const user = 'tls_user';
+  const password = 'Pw-tls-1';
+
+  const datasource = (config: Record<string, unknown>) =>
+    createDatasource(t, admin, {
+      name: `tls ${++n}`,
+      type: 'postgres',
+      config: { host: 'localhost', port: server.port, database: 'postgres', user, ...config },
+      secrets: { password: { value: password } },
+    });
+  const test = async (id: string) =>
+    (
+      await call(
+        t,
+        admin,
+        'POST',
+        `/api/workspaces/${admin.workspaceId}/datasources/${id}/test`,
+        {},
+      )
+    ).json<{ ok: boolean; message: string }>();
+  const run = async (id: string, sql: string) => {
+    const ds = await t.app.get(DatasourceService).resolveForRun(admin.workspaceId, id);
+    const pool = await (t.app.get(ConnectorRegistry).get(ds.type) as SqlConnector).getPool(ds);
+    return (await pool.raw(sql)).rows;
+  };
+
+  beforeAll(async () => {
+    server = await startTlsPostgres('DNS:localhost');
+    await createPgUser(server.url, user, password);
+    otherCa = createTestCa('Some Other CA');
+    t = await createTestApp({ store: 'sqlite', env: LOOPBACK_EGRESS });
+    admin = await setupOrReuse(t);
+  });
+  afterAll(async () => {
+    await t?.close();
+    server?.stop();
+    if (otherCa) rmSync(otherCa.dir, { recursive: true, force: true });
+  });
+
+  it('(a) the right CA connects, and the session really is encrypted', async () => {
+    const ds = await datasource({ tls: 'verify-full', caCert: server.ca.certPem });
+    expect(await test(ds.id)).toEqual({ ok: true, message: 'Connected successfully' });
+    expect(await run(ds.id, 'select ssl from pg_stat_ssl where pid = pg_backend_pid()')).toEqual([
+      { ssl: true },
+    ]);
+  });
+
+  it('(b) another CA fails with a certificate error, in test and in runs', async () => {
+    const ds = await datasource({ tls: 'verify-full', caCert: otherCa.certPem });
+    expect(await test(ds.id)).toEqual({ ok: false, message: expect.stringMatching(/certificate/) });
+    await expect(run(ds.id, 'select 1')).rejects.toThrow();
+  });
+
+  it('(c) the right CA but an address not in the certificate fails under verify-full', async () => {
+    const ds = await datasource({
+      host: '127.0.0.1',
+      tls: 'verify-full',
+      caCert: server.ca.certPem,
+    });
+    expect(await test(ds.id)).toEqual({ ok: false, message: expect.stringMatching(/certificate/) });
+    await expect(run(ds.id, 'select 1')).rejects.toThrow();
+  });
+
+  it('(d) no CA fails unless "require" (skip verification) was chosen explicitly', async () => {
+    const defaults = await datasource({});
+    expect(defaults.config).toMatchObject({ tls: 'verify-full' });
+    expect(await test(defaults.id)).toEqual({
+      ok: false,
+      message: expect.stringMatching(/certificate/),
+    });
+    const skip = await datasource({ tls: 'require' });
+    expect(await test(skip.id)).toMatchObject({ ok: true });
+    expect(await run(skip.id, 'select ssl from pg_stat_ssl where pid = pg_backend_pid()')).toEqual([
+      { ssl: true },
+    ]);
+  });
+
+  it('a given CA is used in "require" mode too (chain checked, host name not)', async () => {
+    const wrongCa = await datasource({ tls: 'require', caCert: otherCa.certPem });
+    expect(await test(wrongCa.id)).toEqual({
+      ok: false,
+      message: expect.stringMatching(/certificate/),
+    });
+    const rightCaByIp = await datasource({
+      host: '127.0.0.1',
+      tls: 'require',
+      caCert: server.ca.certPem,
+    });
+    expect(await test(rightCaByIp.id)).toMatchObject({ ok: true });
+  });
+
+  it('certificate fields are validated, and a client certificate needs its key', async () => {
+    const bad = await call(t, admin, 'POST', `/api/workspaces/${admin.workspaceId}/datasources`, {
+      name: 'bad ca',
+      type: 'postgres',
+      config: { host: 'localhost', database: 'postgres', user, caCert: 'not a certificate' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json<{ message: string }>().message).toContain('config.caCert');
+    const noKey = await datasource({
+      tls: 'verify-full',
+      caCert: server.ca.certPem,
+      clientCert: server.ca.certPem,
+    });
+    expect(await test(noKey.id)).toEqual({
+      ok: false,
+      message: expect.stringMatching(/clientKey/),
+    });
+  });
+});

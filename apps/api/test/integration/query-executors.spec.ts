@@ -1,0 +1,222 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileSql } from '../../src/query-proxy/bind-parameters';
+import { MysqlExecutor } from '../../src/query-proxy/mysql-executor';
+import { PostgresExecutor } from '../../src/query-proxy/postgres-executor';
+import { toDriverValue } from '../../src/query-proxy/query-params';
+import type { SqlExecutor } from '../../src/query-proxy/sql-executor';
+import { SqliteExecutor } from '../../src/query-proxy/sqlite-executor';
+import { createEngineDb, EngineDb, SqlEngine } from '../harness/query-engines';
+
+/**
+ * The executors against real PostgreSQL, MariaDB and SQLite: bound values (F6), lossless
+ * encoding, caps while streaming (F9), timeouts enforced at the database (F10), error mapping.
+ */
+const executors: Record<SqlEngine, SqlExecutor> = {
+  postgres: new PostgresExecutor(),
+  mysql: new MysqlExecutor(),
+  sqlite: new SqliteExecutor(),
+};
+const limits = { timeoutMs: 10_000, maxRows: 1000, maxBytes: 1_000_000 };
+
+const INJECTIONS = [
+  "x' OR '1'='1",
+  '1; DROP TABLE t; --',
+  'a ? b $1 :name',
+  "'); DROP TABLE people; --",
+  '\\',
+  "\\' OR 1=1 -- ",
+];
+
+/** A statement that runs for a long time on each engine (seconds). */
+const SLOW: Record<SqlEngine, string> = {
+  postgres: 'SELECT pg_sleep(30)',
+  mysql: 'SELECT SLEEP(30)',
+  sqlite:
+    'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000000) SELECT count(*) FROM c',
+};
+
+describe.each<SqlEngine>(['postgres', 'mysql', 'sqlite'])('SQL executor (%s)', (engine) => {
+  let db: EngineDb;
+  const run = (sql: string, params: Record<string, unknown> = {}, l = limits) => {
+    const compiled = compileSql(sql, engine, engine === 'postgres' ? 'dollar' : 'question');
+    return executors[engine].run(db.pool, {
+      text: compiled.text,
+      values: compiled.names.map((n) => toDriverValue(params[n], engine)),
+      limits: l,
+    });
+  };
+  beforeAll(async () => {
+    db = await createEngineDb(engine);
+    await db.pool.schema.createTable('people', (t) => {
+      t.integer('id');
+      t.string('name');
+    });
+    await db.pool.schema.createTable('t', (t) => t.integer('id'));
+    await db.pool('people').insert([
+      { id: 1, name: 'alice' },
+      { id: 2, name: 'bob' },
+      { id: 3, name: 'a ? b $1 :name' },
+    ]);
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('binds a value and returns columns and rows', async () => {
+    const r = await run('SELECT id, name FROM people WHERE name = {{ name }}', { name: 'bob' });
+    expect(r.rows).toEqual([{ id: 2, name: 'bob' }]);
+    expect(r.columns.map((c) => c.name)).toEqual(['id', 'name']);
+    expect(r.truncated).toBe(false);
+  });
+
+  it('F6: injection values compare as text, match nothing they should not, drop nothing', async () => {
+    for (const value of INJECTIONS) {
+      const r = await run('SELECT id FROM people WHERE name = {{ name }}', { name: value });
+      // Only the row whose name is literally this value may match.
+      expect(r.rows).toEqual(value === 'a ? b $1 :name' ? [{ id: 3 }] : []);
+    }
+    const r = await run('SELECT count(*) AS n FROM people WHERE name = {{ a }} OR name = {{ b }}', {
+      a: "' OR ''='",
+      b: '$1',
+    });
+    expect(Number(r.rows[0].n)).toBe(0);
+    expect(await db.pool.schema.hasTable('t')).toBe(true);
+    expect(await db.pool.schema.hasTable('people')).toBe(true);
+    expect((await db.pool('people').count({ n: '*' }))[0].n).toBe(engine === 'postgres' ? '3' : 3);
+  });
+
+  it('a placeholder inside a string literal or comment stays literal text', async () => {
+    const r = await run(
+      "SELECT '{{ name }}' AS lit /* {{ other }} */ FROM people WHERE id = {{ id }} -- {{ x }}",
+      { id: 1 },
+    );
+    expect(r.rows).toEqual([{ lit: '{{ name }}' }]);
+  });
+
+  it('lossless encoding: 64-bit integers, decimals, timestamps, bytes, "" vs null, JSON', async () => {
+    const sql: Record<SqlEngine, string> = {
+      postgres: `SELECT 9007199254740993::int8 AS big, 12345678901234567890.123456789::numeric AS dec,
+        '2024-03-01 10:00:00.123456+05:30'::timestamptz AS ts, '2024-03-01 10:00:00'::timestamp AS local_ts,
+        '2024-03-01'::date AS d, '\\xdeadbeef'::bytea AS bin, ''::text AS empty, NULL::text AS nul,
+        '{"a":[1,"x"],"b":null}'::jsonb AS doc, 1.5::float8 AS f, true AS flag`,
+      mysql: `SELECT CAST(9007199254740993 AS SIGNED) AS big, CAST('12345678901234567890.123456789' AS DECIMAL(38,9)) AS dec_,
+        CAST('2024-03-01 10:00:00.123456' AS DATETIME(6)) AS local_ts, CAST('2024-03-01' AS DATE) AS d,
+        UNHEX('DEADBEEF') AS bin, '' AS empty, NULL AS nul, JSON_OBJECT('a', JSON_ARRAY(1,'x'), 'b', NULL) AS doc, 1.5e0 AS f`,
+      sqlite: `SELECT 9007199254740993 AS big, '12345678901234567890.123456789' AS dec, X'DEADBEEF' AS bin,
+        '' AS empty, NULL AS nul, 1.5 AS f, 42 AS small`,
+    };
+    const r = await run(sql[engine]);
+    const row = r.rows[0];
+    expect(row.big).toBe('9007199254740993');
+    expect(row.dec ?? row.dec_).toBe('12345678901234567890.123456789');
+    expect(row.bin).toBe(Buffer.from('deadbeef', 'hex').toString('base64'));
+    expect(row.empty).toBe('');
+    expect(row.nul).toBeNull();
+    expect(row.f).toBe(1.5);
+    if (engine === 'postgres') {
+      expect(row.ts).toBe('2024-03-01T04:30:00.123456Z');
+      expect(row.local_ts).toBe('2024-03-01T10:00:00');
+      expect(row.d).toBe('2024-03-01');
+      expect(row.doc).toEqual({ a: [1, 'x'], b: null });
+      expect(row.flag).toBe(true);
+      expect(r.columns.find((c) => c.name === 'big')?.type).toBe('int8');
+      expect(r.columns.find((c) => c.name === 'ts')?.type).toBe('timestamptz');
+    }
+    if (engine === 'mysql') {
+      expect(row.local_ts).toBe('2024-03-01T10:00:00.123456');
+      expect(row.d).toBe('2024-03-01');
+      // MariaDB's JSON is LONGTEXT on the wire: the text comes back unchanged.
+      expect(JSON.parse(row.doc as string)).toEqual({ a: [1, 'x'], b: null });
+      expect(r.columns.find((c) => c.name === 'big')?.type).toBe('bigint');
+    }
+    if (engine === 'sqlite') expect(row.small).toBe(42);
+  });
+
+  it('timestamps do not depend on the database session or server time zone', async () => {
+    if (engine === 'sqlite') return; // SQLite has no time zone: stored text comes back as is
+    await db.pool.schema.createTable('events', (t) => {
+      t.integer('id');
+      t.specificType('at', engine === 'postgres' ? 'timestamptz' : 'timestamp(3) NULL');
+    });
+    if (engine === 'postgres') {
+      await db.pool.raw(`ALTER DATABASE ${db.url.split('/').pop()} SET TimeZone = 'Asia/Kolkata'`);
+      await db.pool.raw(`INSERT INTO events VALUES (1, '2024-06-01 12:00:00+00')`);
+    } else {
+      await db.pool.raw(`SET time_zone = '+09:00'`);
+      await db.pool.raw(`INSERT INTO events VALUES (1, '2024-06-01 21:00:00')`); // = 12:00 UTC
+    }
+    const r = await run('SELECT at FROM events');
+    expect(r.rows[0].at).toMatch(/^2024-06-01T12:00:00(\.000)?Z$/);
+  });
+
+  it('F9: a big result is cut at the row cap and the byte cap while streaming', async () => {
+    const gen: Record<SqlEngine, string> = {
+      postgres: "SELECT g, repeat('x', 100) AS pad FROM generate_series(1, 200000) g",
+      mysql: "SELECT seq AS g, REPEAT('x', 100) AS pad FROM seq_1_to_200000",
+      sqlite:
+        "WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < 200000) SELECT g, printf('%.100c', 'x') AS pad FROM s",
+    };
+    const started = Date.now();
+    const byRows = await run(gen[engine], {}, { ...limits, maxRows: 500 });
+    expect(byRows.rowCount).toBe(500);
+    expect(byRows.truncated).toBe(true);
+    const byBytes = await run(gen[engine], {}, { ...limits, maxRows: 1_000_000, maxBytes: 50_000 });
+    expect(byBytes.truncated).toBe(true);
+    expect(JSON.stringify(byBytes.rows).length).toBeLessThanOrEqual(50_000);
+    expect(byBytes.rowCount).toBeGreaterThan(100);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // The pool is still usable afterwards.
+    expect((await run('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  });
+
+  it('F10: a slow statement is cancelled at the database near its timeout, several at once', async () => {
+    const started = Date.now();
+    const results = await Promise.allSettled(
+      [0, 1, 2, 3].map(() => run(SLOW[engine], {}, { ...limits, timeoutMs: 1_000 })),
+    );
+    const elapsed = Date.now() - started;
+    for (const r of results) {
+      expect(r.status).toBe('rejected');
+      const reason = (r as PromiseRejectedResult).reason as { status: number; message: string };
+      expect(reason.status).toBe(504);
+      expect(reason.message).toMatch(/1000 ms/);
+    }
+    expect(elapsed).toBeLessThan(engine === 'mysql' ? 5_000 : 4_000);
+    // Nothing of ours is still running at the database, and SELECT 1 answers at once.
+    if (engine === 'postgres') {
+      await new Promise((r) => setTimeout(r, 200));
+      const active = await db.pool.raw(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND state = 'active' AND pid <> pg_backend_pid()",
+      );
+      expect(active.rows[0].n).toBe(0);
+    }
+    if (engine === 'mysql') {
+      await new Promise((r) => setTimeout(r, 1_500));
+      const [rows] = (await db.pool.raw(
+        "SELECT count(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SLEEP(30)%' AND INFO NOT LIKE '%PROCESSLIST%'",
+      )) as [{ n: number }[]];
+      expect(Number(rows[0].n)).toBe(0);
+    }
+    const t0 = Date.now();
+    expect((await run('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    expect(Date.now() - t0).toBeLessThan(1_000);
+  });
+
+  it('maps database errors to clear messages without connection details', async () => {
+    const failure = (p: Promise<unknown>) =>
+      p.then(
+        () => ({ status: 0, message: 'no error' }),
+        (e: unknown) => e as { status: number; message: string },
+      );
+    const syntax = await failure(run('SELEC 1'));
+    expect(syntax.status).toBe(422);
+    expect(syntax.message).toMatch(/syntax error/i);
+    if (engine === 'postgres') expect(syntax.message).toMatch(/at position 1/);
+    const missing = await failure(run('SELECT * FROM no_such_table'));
+    expect(missing.status).toBe(422);
+    expect(missing.message).toMatch(/no_such_table/);
+    for (const e of [syntax, missing]) {
+      expect(e.message).not.toMatch(/127\.0\.0\.1|postgres:\/\/|mysql:\/\/|password/i);
+    }
+  });
+});

@@ -1,0 +1,530 @@
+import { createServer, IncomingMessage, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  addMember,
+  call,
+  otherWorkspace,
+  setupOrReuse,
+  TestSession,
+} from '../harness/auth-fixtures';
+import { createEngineDb, EngineDb, SqlEngine } from '../harness/query-engines';
+import {
+  createApp,
+  createDatasourceFor,
+  createQuery,
+  createRestDatasource,
+  publish,
+  runQuery,
+} from '../harness/query-fixtures';
+import { createTestApp, TestApp } from '../harness/test-app';
+
+/**
+ * Runs through the whole API against real PostgreSQL, MariaDB, SQLite and a local HTTP server:
+ * F6 (bound values), F7 (viewer limits), F9 (caps while others keep answering), F10 (timeouts
+ * at the database, nothing left running, other requests unblocked), publish freezing, REST
+ * templating, the canary scan (no result or parameter value kept anywhere) and error mapping.
+ */
+const ENGINES: SqlEngine[] = ['postgres', 'mysql', 'sqlite'];
+const CANARY_RESULT = `Canary-Result-${randomBytes(6).toString('hex')}`;
+const CANARY_PARAM = `Canary-Param-${randomBytes(6).toString('hex')}`;
+const SLOW: Record<SqlEngine, string> = {
+  postgres: 'SELECT pg_sleep(30) AS slept',
+  mysql: 'SELECT SLEEP(30) AS slept',
+  sqlite:
+    'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000000) SELECT count(*) AS n FROM c',
+};
+const BIG: Record<SqlEngine, string> = {
+  postgres: "SELECT g, repeat('x', 1000) AS pad FROM generate_series(1, 200000) g",
+  mysql: "SELECT seq AS g, REPEAT('x', 1000) AS pad FROM seq_1_to_200000",
+  sqlite:
+    "WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < 200000) SELECT g, printf('%.1000c', 'x') AS pad FROM s",
+};
+
+interface Received {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+describe('query runs through the API', () => {
+  let t: TestApp;
+  let sqliteDir: string;
+  let admin: TestSession & { workspaceId: string };
+  let editor: TestSession;
+  let viewer: TestSession;
+  let wid: string;
+  let appId: string;
+  const dbs = {} as Record<SqlEngine, EngineDb>;
+  const ds = {} as Record<SqlEngine, string>;
+  const q = {} as Record<
+    SqlEngine,
+    { find: string; slow: string; big: string; one: string; canary: string }
+  >;
+  /** Every non-run response body, for the canary scan. */
+  const otherResponses: string[] = [];
+  let http: Server;
+  let received: Received[] = [];
+  let restDs: string;
+  let restQuery: string;
+  const bearer = `Canary-Token-${randomBytes(6).toString('hex')}`;
+
+  beforeAll(async () => {
+    sqliteDir = mkdtempSync(join(tmpdir(), 'bastion-sqlite-dir-'));
+    t = await createTestApp({
+      env: {
+        EGRESS_ALLOW_LOOPBACK: 'true',
+        SQLITE_DATASOURCE_DIR: sqliteDir,
+        DATASOURCE_POOL_MAX: '10',
+        QUERY_MAX_CONCURRENT_PER_DATASOURCE: '4',
+        QUERY_MAX_ROWS: '5000',
+        QUERY_MAX_BYTES: '2000000',
+      },
+    });
+    admin = await setupOrReuse(t);
+    wid = admin.workspaceId;
+    editor = await addMember(t, admin, wid, 'editor');
+    viewer = await addMember(t, admin, wid, 'viewer');
+    appId = await createApp(t, editor, wid, 'Runs');
+    for (const engine of ENGINES) {
+      const db = await createEngineDb(engine, 10, sqliteDir);
+      dbs[engine] = db;
+      await db.pool.schema.createTable('people', (tb) => {
+        tb.integer('id');
+        tb.string('name');
+      });
+      await db.pool.schema.createTable('t', (tb) => tb.integer('id'));
+      await db.pool('people').insert([
+        { id: 1, name: 'alice' },
+        { id: 2, name: 'bob' },
+        { id: 3, name: CANARY_RESULT },
+      ]);
+      ds[engine] = await createDatasourceFor(t, admin, wid, db);
+      const base = { datasourceId: ds[engine] };
+      q[engine] = {
+        find: await createQuery(t, editor, wid, appId, {
+          ...base,
+          name: `find_${engine}`,
+          body: { sql: 'SELECT id, name FROM people WHERE name = {{ name }}' },
+          params: [{ name: 'name', type: 'string', required: true }],
+        }),
+        slow: await createQuery(t, editor, wid, appId, {
+          ...base,
+          name: `slow_${engine}`,
+          body: { sql: SLOW[engine] },
+          timeoutMs: 1000,
+        }),
+        big: await createQuery(t, editor, wid, appId, {
+          ...base,
+          name: `big_${engine}`,
+          body: { sql: BIG[engine] },
+          maxRows: 1000,
+        }),
+        one: await createQuery(t, editor, wid, appId, {
+          ...base,
+          name: `one_${engine}`,
+          body: { sql: 'SELECT 1 AS one' },
+        }),
+        canary: await createQuery(t, editor, wid, appId, {
+          ...base,
+          name: `canary_${engine}`,
+          body: { sql: 'SELECT name FROM people WHERE id = {{ id }} OR name = {{ probe }}' },
+          params: [
+            { name: 'id', type: 'number', required: true },
+            { name: 'probe', type: 'string', required: false },
+          ],
+        }),
+      };
+    }
+    http = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify([
+            { id: 1, echo: req.url, big: '9007199254740993' },
+            { id: 2, echo: null },
+          ]),
+        );
+      });
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    const port = (http.address() as AddressInfo).port;
+    restDs = await createRestDatasource(t, admin, wid, `http://127.0.0.1:${port}/api/v1`, bearer);
+    restQuery = await createQuery(t, editor, wid, appId, {
+      name: 'rest_find',
+      datasourceId: restDs,
+      body: {
+        method: 'POST',
+        path: '/users/{{ user }}/items',
+        query: { q: '{{ search }}', fixed: 'yes' },
+        headers: { 'X-Tag': '{{ tag }}' },
+        body: { search: '{{ search }}', limit: '{{ limit }}', note: 'for {{ user }}' },
+      },
+      params: [
+        { name: 'user', type: 'string', required: true },
+        { name: 'search', type: 'string', required: true },
+        { name: 'tag', type: 'string', required: false, default: 'none' },
+        { name: 'limit', type: 'number', required: true },
+      ],
+    });
+    await publish(t, editor, wid, appId);
+  }, 120_000);
+
+  afterAll(async () => {
+    await t?.close();
+    for (const engine of ENGINES) await dbs[engine]?.close();
+    http?.close();
+    rmSync(sqliteDir, { recursive: true, force: true });
+  });
+
+  it('a viewer runs a published query: rows, columns, no-store', async () => {
+    for (const engine of ENGINES) {
+      const res = await runQuery(t, viewer, wid, appId, q[engine].find, {
+        params: { name: 'bob' },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.headers['cache-control']).toBe('no-store');
+      const body = res.json();
+      expect(body.rows).toEqual([{ id: 2, name: 'bob' }]);
+      expect(body.columns.map((c: { name: string }) => c.name)).toEqual(['id', 'name']);
+      expect(body.rowCount).toBe(1);
+      expect(body.truncated).toBe(false);
+      expect(typeof body.durationMs).toBe('number');
+    }
+  });
+
+  it('F6: injection values bound on all three engines match nothing and drop nothing', async () => {
+    for (const engine of ENGINES) {
+      for (const name of [
+        "x' OR '1'='1",
+        '1; DROP TABLE t; --',
+        'a ? b $1',
+        "'); DROP TABLE people; --",
+      ]) {
+        const res = await runQuery(t, viewer, wid, appId, q[engine].find, { params: { name } });
+        expect(res.statusCode, res.body).toBe(200);
+        expect(res.json().rows).toEqual([]);
+      }
+      expect(await dbs[engine].pool.schema.hasTable('t')).toBe(true);
+      expect(await dbs[engine].pool.schema.hasTable('people')).toBe(true);
+    }
+  });
+
+  it('parameters: unknown, missing and mistyped are 400s naming them; extra fields are 400', async () => {
+    const id = q.postgres.find;
+    const unknown = await runQuery(t, viewer, wid, appId, id, { params: { name: 'a', other: 1 } });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().message).toMatch(/Unknown parameters: other/);
+    const missing = await runQuery(t, viewer, wid, appId, id, { params: {} });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().message).toMatch(/Missing parameters: name/);
+    const wrong = await runQuery(t, viewer, wid, appId, id, { params: { name: 5 } });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json().message).toMatch(/name \(expected string\)/);
+    const withSql = await runQuery(t, viewer, wid, appId, id, {
+      params: { name: 'a' },
+      sql: 'DROP TABLE t',
+    });
+    expect(withSql.statusCode).toBe(400);
+    expect(withSql.json().message).toMatch(/sql/);
+  });
+
+  it('F7: viewer cannot preview, run drafts, run unpublished queries or reach other workspaces', async () => {
+    const preview = await call(
+      t,
+      viewer,
+      'POST',
+      `/api/workspaces/${wid}/datasources/${ds.postgres}/preview`,
+      {
+        query: { sql: 'SELECT 1' },
+        params: {},
+      },
+    );
+    expect(preview.statusCode).toBe(403);
+    const draft = await runQuery(t, viewer, wid, appId, q.postgres.one, { params: {} }, true);
+    expect(draft.statusCode).toBe(403);
+    const unpublished = await createQuery(t, editor, wid, appId, {
+      name: 'not_yet',
+      datasourceId: ds.postgres,
+      body: { sql: 'SELECT 2 AS two' },
+    });
+    const notPublished = await runQuery(t, viewer, wid, appId, unpublished, { params: {} });
+    expect(notPublished.statusCode).toBe(403);
+    // Editors may run the draft, and preview.
+    const editorDraft = await runQuery(t, editor, wid, appId, unpublished, { params: {} }, true);
+    expect(editorDraft.json().rows).toEqual([{ two: 2 }]);
+    const editorPreview = await call(
+      t,
+      editor,
+      'POST',
+      `/api/workspaces/${wid}/datasources/${ds.postgres}/preview`,
+      {
+        query: { sql: 'SELECT {{ v }}::int + 1 AS n' },
+        params: { v: 41 },
+      },
+    );
+    expect(editorPreview.statusCode, editorPreview.body).toBe(200);
+    expect(editorPreview.headers['cache-control']).toBe('no-store');
+    expect(editorPreview.json().rows).toEqual([{ n: 42 }]);
+    // Another workspace: its admin cannot run our queries, preview our datasources or save
+    // a query on them; we cannot use theirs.
+    const other = await otherWorkspace(t);
+    expect((await runQuery(t, other, wid, appId, q.postgres.one)).statusCode).toBe(404);
+    expect((await runQuery(t, other, other.workspaceId, appId, q.postgres.one)).statusCode).toBe(
+      404,
+    );
+    const foreignPreview = await call(
+      t,
+      other,
+      'POST',
+      `/api/workspaces/${other.workspaceId}/datasources/${ds.postgres}/preview`,
+      { query: { sql: 'SELECT 1' }, params: {} },
+    );
+    expect(foreignPreview.statusCode).toBe(404);
+    const theirApp = await createApp(t, other, other.workspaceId, 'Theirs');
+    const foreignQuery = await call(
+      t,
+      other,
+      'POST',
+      `/api/workspaces/${other.workspaceId}/apps/${theirApp}/queries`,
+      {
+        name: 'steal',
+        datasourceId: ds.postgres,
+        body: { sql: 'SELECT 1' },
+      },
+    );
+    expect(foreignQuery.statusCode).toBe(404);
+  });
+
+  it('publishing freezes queries: editing the draft does not change what viewers run', async () => {
+    const app = await createApp(t, editor, wid, 'Frozen');
+    const id = await createQuery(t, editor, wid, app, {
+      name: 'version',
+      datasourceId: ds.sqlite,
+      body: { sql: "SELECT 'v1' AS v" },
+    });
+    await publish(t, editor, wid, app);
+    const patch = await call(
+      t,
+      editor,
+      'PATCH',
+      `/api/workspaces/${wid}/apps/${app}/queries/${id}`,
+      {
+        body: { sql: "SELECT 'v2' AS v" },
+      },
+    );
+    expect(patch.statusCode, patch.body).toBe(200);
+    expect((await runQuery(t, viewer, wid, app, id)).json().rows).toEqual([{ v: 'v1' }]);
+    expect((await runQuery(t, editor, wid, app, id)).json().rows).toEqual([{ v: 'v1' }]);
+    expect((await runQuery(t, editor, wid, app, id, { params: {} }, true)).json().rows).toEqual([
+      { v: 'v2' },
+    ]);
+    // Deleting the draft keeps the published copy until the next publish.
+    await call(t, editor, 'DELETE', `/api/workspaces/${wid}/apps/${app}/queries/${id}`);
+    expect((await runQuery(t, viewer, wid, app, id)).json().rows).toEqual([{ v: 'v1' }]);
+    await publish(t, editor, wid, app);
+    expect((await runQuery(t, viewer, wid, app, id)).statusCode).toBe(404);
+  });
+
+  it('F9: a big result is cut at the cap while another client keeps getting answers', async () => {
+    for (const engine of ENGINES) {
+      let stop = false;
+      const latencies: number[] = [];
+      const prober = (async () => {
+        while (!stop) {
+          const t0 = Date.now();
+          const res = await runQuery(t, viewer, wid, appId, q.postgres.one);
+          expect(res.statusCode).toBe(200);
+          latencies.push(Date.now() - t0);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+      const res = await runQuery(t, viewer, wid, appId, q[engine].big);
+      stop = true;
+      await prober;
+      expect(res.statusCode, res.body).toBe(200);
+      const body = res.json();
+      expect(body.truncated).toBe(true);
+      expect(body.rowCount).toBe(1000);
+      expect(latencies.length).toBeGreaterThan(0);
+      expect(Math.max(...latencies)).toBeLessThan(1_000);
+    }
+    // The byte cap (QUERY_MAX_BYTES=2 MB) cuts a wide result before the row cap does.
+    const wide = await call(
+      t,
+      editor,
+      'POST',
+      `/api/workspaces/${wid}/datasources/${ds.postgres}/preview`,
+      {
+        query: { sql: "SELECT g, repeat('y', 10000) AS pad FROM generate_series(1, 100000) g" },
+        params: {},
+      },
+    );
+    expect(wide.json().truncated).toBe(true);
+    expect(wide.body.length).toBeLessThan(2_100_000);
+  });
+
+  it('F10: timeouts are enforced at the database; nothing stays running; other requests are not blocked', async () => {
+    const started = Date.now();
+    const slowRuns = ENGINES.flatMap((engine) =>
+      [0, 1, 2].map(() => runQuery(t, viewer, wid, appId, q[engine].slow)),
+    );
+    // Meanwhile other API requests answer promptly.
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    const health = await t.app.inject({ method: 'GET', url: '/api/health' });
+    const one = await runQuery(t, viewer, wid, appId, q.postgres.one);
+    expect(health.statusCode).toBe(200);
+    expect(one.statusCode).toBe(200);
+    expect(Date.now() - t0).toBeLessThan(500);
+    const results = await Promise.all(slowRuns);
+    for (const res of results) {
+      expect(res.statusCode, res.body).toBe(504);
+      expect(res.json().error).toBe('Gateway Timeout');
+      // Domain timeouts speak to the user: the message names the limit.
+      expect(res.json().message).toMatch(/\d+ ?ms/);
+    }
+    expect(Date.now() - started).toBeLessThan(6_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const pg = await dbs.postgres.pool.raw(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND state = 'active' AND pid <> pg_backend_pid()",
+    );
+    expect(pg.rows[0].n).toBe(0);
+    const [maria] = (await dbs.mysql.pool.raw(
+      "SELECT count(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SLEEP(30)%' AND INFO NOT LIKE '%PROCESSLIST%'",
+    )) as [{ n: number }[]];
+    expect(Number(maria[0].n)).toBe(0);
+    for (const engine of ENGINES) {
+      const t1 = Date.now();
+      expect((await runQuery(t, viewer, wid, appId, q[engine].one)).json().rows).toEqual([
+        { one: 1 },
+      ]);
+      expect(Date.now() - t1).toBeLessThan(1_000);
+    }
+  });
+
+  it('a datasource with its concurrency bound full answers 429 with a clear message', async () => {
+    const runs = await Promise.all(
+      [0, 1, 2, 3, 4].map(() => runQuery(t, viewer, wid, appId, q.postgres.slow)),
+    );
+    const codes = runs.map((r) => r.statusCode).sort();
+    expect(codes).toEqual([429, 504, 504, 504, 504]);
+    expect(runs.find((r) => r.statusCode === 429)!.json().message).toMatch(
+      /already has 4 queries running/,
+    );
+  });
+
+  it('REST: templates path, query, headers and body per position; keeps to the base URL', async () => {
+    received = [];
+    const res = await runQuery(t, viewer, wid, appId, restQuery, {
+      params: { user: 'a/b c', search: 'x&y=z "q"', limit: 5 },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().rows[0]).toMatchObject({ id: 1, big: '9007199254740993' });
+    expect(received).toHaveLength(1);
+    const got = received[0];
+    expect(got.method).toBe('POST');
+    expect(got.url).toBe('/api/v1/users/a%2Fb%20c/items?q=x%26y%3Dz+%22q%22&fixed=yes');
+    expect(got.headers['x-tag']).toBe('none');
+    expect(got.headers.authorization).toBe(`Bearer ${bearer}`);
+    expect(JSON.parse(got.body)).toEqual({ search: 'x&y=z "q"', limit: 5, note: 'for a/b c' });
+    for (const user of ['..', '.']) {
+      const escape = await runQuery(t, viewer, wid, appId, restQuery, {
+        params: { user, search: 's', limit: 1 },
+      });
+      expect(escape.statusCode).toBe(400);
+    }
+    const crlf = await runQuery(t, viewer, wid, appId, restQuery, {
+      params: { user: 'u', search: 's', limit: 1, tag: 'a\r\nX-Evil: 1' },
+    });
+    expect(crlf.statusCode).toBe(400);
+    expect(received).toHaveLength(1);
+    expect(res.body).not.toContain(bearer);
+  });
+
+  it('maps database errors to clear messages with a correlation id and no addresses', async () => {
+    const res = await call(
+      t,
+      editor,
+      'POST',
+      `/api/workspaces/${wid}/datasources/${ds.postgres}/preview`,
+      {
+        query: { sql: 'SELEC 1' },
+        params: {},
+      },
+    );
+    expect(res.statusCode).toBe(422);
+    const body = res.json();
+    expect(body.message).toMatch(/Syntax error at position 1/);
+    expect(body.correlationId).toBeTruthy();
+    const missing = await call(
+      t,
+      editor,
+      'POST',
+      `/api/workspaces/${wid}/datasources/${ds.mysql}/preview`,
+      {
+        query: { sql: 'SELECT * FROM nowhere' },
+        params: {},
+      },
+    );
+    expect(missing.statusCode).toBe(422);
+    expect(missing.json().message).toMatch(/nowhere/);
+    for (const r of [res, missing]) expect(r.body).not.toMatch(/127\.0\.0\.1|:\/\/|password/i);
+  });
+
+  it('canary: result and parameter values are kept nowhere (metadata database, logs, other responses)', async () => {
+    for (const engine of ENGINES) {
+      const res = await runQuery(t, viewer, wid, appId, q[engine].canary, {
+        params: { id: 3, probe: CANARY_PARAM },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.body).toContain(CANARY_RESULT);
+      const pv = await call(
+        t,
+        editor,
+        'POST',
+        `/api/workspaces/${wid}/datasources/${ds[engine]}/preview`,
+        {
+          query: { sql: 'SELECT name FROM people WHERE name = {{ n }}' },
+          params: { n: CANARY_RESULT },
+        },
+      );
+      expect(pv.body).toContain(CANARY_RESULT);
+    }
+    const bad = await runQuery(t, viewer, wid, appId, q.postgres.canary, {
+      params: { id: CANARY_PARAM },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).not.toContain(CANARY_PARAM);
+    // Let the audit log flush its batch, then scan.
+    await new Promise((r) => setTimeout(r, 800));
+    for (const url of [
+      `/api/workspaces/${wid}/apps`,
+      `/api/workspaces/${wid}/apps/${appId}`,
+      `/api/workspaces/${wid}/apps/${appId}/published`,
+      `/api/workspaces/${wid}/audit-events`,
+      `/api/workspaces/${wid}/datasources`,
+    ]) {
+      const res = await call(t, admin, 'GET', url);
+      otherResponses.push(res.body);
+    }
+    const audit = otherResponses[3];
+    expect(audit).toContain('query.run');
+    const files = readdirSync(t.dataDir).filter((f) => f.startsWith('bastion.sqlite'));
+    expect(files.length).toBeGreaterThan(0);
+    const stored = files.map((f) => readFileSync(join(t.dataDir, f)).toString('latin1')).join('\n');
+    for (const canary of [CANARY_RESULT, CANARY_PARAM, bearer]) {
+      expect(stored).not.toContain(canary);
+      expect(t.logs.join('\n')).not.toContain(canary);
+      for (const body of otherResponses) expect(body).not.toContain(canary);
+    }
+  });
+});

@@ -1,0 +1,87 @@
+import type {
+  TRecoveryCodesResponse,
+  TSessionListResponse,
+  TTwoFactorEnrolResponse,
+  TTwoFactorStatusResponse,
+  TWorkspace,
+} from '@bastion/contracts';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { apiRequest } from '../../lib/api-client';
+import { ME_QUERY_KEY } from '../auth/use-me';
+
+const TWO_FACTOR_KEY = ['two-factor'] as const;
+
+/** `GET /api/auth/two-factor`. */
+export function useTwoFactorStatus() {
+  return useQuery({
+    queryKey: TWO_FACTOR_KEY,
+    queryFn: () => apiRequest<TTwoFactorStatusResponse>('GET', '/api/auth/two-factor'),
+  });
+}
+
+/** Refreshes what depends on the two-factor state (status and `/api/me`). */
+function useRefreshTwoFactor() {
+  const queryClient = useQueryClient();
+  return async () => {
+    await queryClient.invalidateQueries({ queryKey: TWO_FACTOR_KEY });
+    await queryClient.invalidateQueries({ queryKey: ME_QUERY_KEY });
+  };
+}
+
+export function useEnrolTwoFactor() {
+  return useMutation({
+    mutationFn: () => apiRequest<TTwoFactorEnrolResponse>('POST', '/api/auth/two-factor/enrol'),
+  });
+}
+
+export function useConfirmTwoFactor() {
+  const refresh = useRefreshTwoFactor();
+  return useMutation({
+    mutationFn: (code: string) =>
+      apiRequest<TRecoveryCodesResponse>('POST', '/api/auth/two-factor/confirm', { code }),
+    onSuccess: refresh,
+  });
+}
+
+export function useDisableTwoFactor() {
+  const refresh = useRefreshTwoFactor();
+  return useMutation({
+    mutationFn: (password: string) =>
+      apiRequest<void>('POST', '/api/auth/two-factor/disable', { password }),
+    onSuccess: refresh,
+  });
+}
+
+export function useRegenerateRecoveryCodes() {
+  const refresh = useRefreshTwoFactor();
+  return useMutation({
+    mutationFn: (code: string) =>
+      apiRequest<TRecoveryCodesResponse>('POST', '/api/auth/two-factor/recovery-codes', { code }),
+    onSuccess: refresh,
+  });
+}
+
+export function useChangePassword() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { currentPassword: string; newPassword: string }) =>
+      apiRequest<void>('POST', '/api/auth/password', body),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['sessions'] }),
+  });
+}
+
+/** `GET /api/auth/sessions`. */
+export function useSessions() {
+  return useQuery({
+    queryKey: ['sessions'],
+    queryFn: () => apiRequest<TSessionListResponse>('GET', '/api/auth/sessions'),
+  });
+}
+
+export function useCreateWorkspace() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (name: string) => apiRequest<TWorkspace>('POST', '/api/workspaces', { name }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ME_QUERY_KEY }),
+  });
+}

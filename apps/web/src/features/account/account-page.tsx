@@ -1,0 +1,164 @@
+import { FormEvent, useState } from 'react';
+import { useNavigate } from 'react-router';
+import { ErrorNotice } from '../../components/error-notice';
+import { Loading } from '../../components/loading';
+import { useMe } from '../auth/use-me';
+import { useSignOut } from '../workspaces/session-menu';
+import { useChangePassword, useCreateWorkspace, useSessions } from './account-api';
+import { TwoFactorSection } from './two-factor-section';
+
+function ChangePasswordSection() {
+  const change = useChangePassword();
+  const [currentPassword, setCurrent] = useState('');
+  const [newPassword, setNew] = useState('');
+  const [repeat, setRepeat] = useState('');
+  const mismatch = repeat.length > 0 && repeat !== newPassword;
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    if (mismatch) return;
+    change.mutate(
+      { currentPassword, newPassword },
+      {
+        onSuccess: () => {
+          setCurrent('');
+          setNew('');
+          setRepeat('');
+        },
+      },
+    );
+  };
+  return (
+    <section aria-labelledby="password-title" className="card">
+      <h2 id="password-title">Change password</h2>
+      <form onSubmit={onSubmit} aria-label="Change password">
+        <label>
+          Current password
+          <input
+            type="password"
+            autoComplete="current-password"
+            required
+            value={currentPassword}
+            onChange={(e) => setCurrent(e.target.value)}
+          />
+        </label>
+        <label>
+          New password
+          <input
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={12}
+            value={newPassword}
+            onChange={(e) => setNew(e.target.value)}
+          />
+        </label>
+        <label>
+          Repeat the new password
+          <input
+            type="password"
+            autoComplete="new-password"
+            required
+            aria-invalid={mismatch}
+            value={repeat}
+            onChange={(e) => setRepeat(e.target.value)}
+          />
+        </label>
+        {mismatch && <p className="error">The two new passwords differ.</p>}
+        <button type="submit" disabled={change.isPending || mismatch}>
+          {change.isPending ? 'Changing…' : 'Change password'}
+        </button>
+        {change.isSuccess && (
+          <p role="status">Password changed. Your other sessions were signed out.</p>
+        )}
+        {change.isError && <ErrorNotice error={change.error} />}
+      </form>
+    </section>
+  );
+}
+
+function SessionsSection() {
+  const sessions = useSessions();
+  const signOutEverywhere = useSignOut('/api/auth/sessions/revoke-all');
+  return (
+    <section aria-labelledby="sessions-title" className="card">
+      <h2 id="sessions-title">Sessions</h2>
+      {sessions.isPending && <Loading />}
+      {sessions.isError && <ErrorNotice error={sessions.error} />}
+      {sessions.data && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Signed in</th>
+              <th scope="col">Last active</th>
+              <th scope="col">Address</th>
+              <th scope="col">Browser</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sessions.data.map((s) => (
+              <tr key={s.createdAt + (s.ip ?? '') + (s.userAgent ?? '')}>
+                <td>
+                  {new Date(s.createdAt).toLocaleString()}
+                  {s.current && <strong> (this one)</strong>}
+                </td>
+                <td>{new Date(s.lastSeenAt).toLocaleString()}</td>
+                <td>{s.ip ?? '—'}</td>
+                <td>{s.userAgent ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <button
+        type="button"
+        className="danger"
+        disabled={signOutEverywhere.isPending}
+        onClick={() => signOutEverywhere.mutate()}
+      >
+        Sign out everywhere
+      </button>
+    </section>
+  );
+}
+
+function CreateWorkspaceSection() {
+  const create = useCreateWorkspace();
+  const navigate = useNavigate();
+  const [name, setName] = useState('');
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    create.mutate(name, { onSuccess: (ws) => void navigate(`/w/${ws.id}`) });
+  };
+  return (
+    <section aria-labelledby="new-workspace-title" className="card">
+      <h2 id="new-workspace-title">New workspace</h2>
+      <form onSubmit={onSubmit} aria-label="New workspace">
+        <label>
+          Name
+          <input required maxLength={120} value={name} onChange={(e) => setName(e.target.value)} />
+        </label>
+        <button type="submit" disabled={create.isPending}>
+          Create workspace
+        </button>
+        {create.isError && <ErrorNotice error={create.error} />}
+      </form>
+    </section>
+  );
+}
+
+/** `/account`: two-factor, password, sessions and sign out everywhere, new workspace. */
+export function AccountPage() {
+  const me = useMe();
+  return (
+    <div className="stack">
+      <section className="card">
+        <h1>Your account</h1>
+        <p>Signed in as {me.data?.user.email}</p>
+      </section>
+      <TwoFactorSection />
+      <ChangePasswordSection />
+      <SessionsSection />
+      <CreateWorkspaceSection />
+    </div>
+  );
+}

@@ -1,0 +1,431 @@
+import type {
+  TApp,
+  TAppDefinition,
+  TComponent,
+  TComponentType,
+  TQueryParamSpec,
+} from '@bastion/contracts';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { toast } from 'sonner';
+import { ErrorNotice, errorText } from '../../components/error-notice';
+import { KeyboardHelp, useShortcut, type Shortcut } from '../../components/keyboard-shortcuts';
+import { Loading } from '../../components/loading';
+import { useMe } from '../auth/use-me';
+import {
+  createQuery,
+  deleteQuery,
+  publishApp,
+  runSavedQuery,
+  updateApp,
+  updateQuery,
+  useApp,
+} from '../apps/app-api';
+import { useAppRuntime, type RuntimeQuery } from '../apps/app-runtime';
+import { newComponent } from '../apps/component-catalog';
+import { useDatasources } from '../datasources/datasource-api';
+import type { DatasourceView } from '../datasources/datasource-model';
+import { draftFromSaved, toUpdateBody, type QueryDraft } from '../queries/query-draft';
+import { QueryPanel } from '../queries/query-panel';
+import { Canvas } from './canvas';
+import { Palette } from './palette';
+import { PropertyPanel } from './property-panel';
+import { renameReferences } from './rename-references';
+import { useAutosave, type SaveStatus } from './use-autosave';
+
+const SHORTCUTS: Shortcut[] = [
+  { keys: 'Ctrl/⌘ + Enter', description: 'Run the selected query' },
+  { keys: 'Ctrl/⌘ + S', description: 'Save now (changes also save automatically)' },
+  { keys: 'Arrow keys', description: 'Move the selected component' },
+  { keys: 'Shift + Arrow keys', description: 'Resize the selected component' },
+  { keys: 'Delete', description: 'Delete the selected component' },
+  { keys: 'Escape', description: 'Deselect' },
+];
+
+const STATUS_TEXT: Record<SaveStatus, string> = {
+  saved: 'All changes saved',
+  unsaved: 'Unsaved changes',
+  saving: 'Saving…',
+  error: 'Not saved',
+};
+
+function combine(a: SaveStatus, b: SaveStatus): SaveStatus {
+  for (const s of ['error', 'saving', 'unsaved'] as const) if (a === s || b === s) return s;
+  return 'saved';
+}
+
+function withComponents(
+  def: TAppDefinition,
+  f: (cs: TComponent[]) => TComponent[],
+): TAppDefinition {
+  const [first, ...rest] = def.pages;
+  return { ...def, pages: [{ ...first, components: f(first.components) }, ...rest] };
+}
+
+function Editor({
+  wid,
+  app,
+  datasources,
+}: {
+  wid: string;
+  app: TApp;
+  datasources: DatasourceView[];
+}) {
+  const [name, setName] = useState(app.name);
+  const [definition, setDefinition] = useState<TAppDefinition>(app.definition);
+  const [queries, setQueries] = useState<QueryDraft[]>(() => app.queries.map(draftFromSaved));
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [selectedQueryId, setSelectedQueryId] = useState<string | null>(app.queries[0]?.id ?? null);
+  const [draggingType, setDraggingType] = useState<TComponentType | null>(null);
+  const [saveErrors, setSaveErrors] = useState<Record<string, string>>({});
+  const [publishedAt, setPublishedAt] = useState(app.publishedAt);
+  const [publishing, setPublishing] = useState(false);
+  const components = useMemo(() => definition.pages[0]?.components ?? [], [definition]);
+
+  const typeHint = useCallback(
+    (param: string): TQueryParamSpec['type'] => {
+      const owner = components.find((c) => c.id === param.split('__')[0]);
+      return owner?.type === 'numberInput' ? 'number' : 'string';
+    },
+    [components],
+  );
+
+  // --- autosave: the draft definition, and each query that changed -----------------------------
+  const appSave = useAutosave({ name, definition }, async (v) => {
+    await updateApp(wid, app.id, { name: v.name.trim() || app.name, definition: v.definition });
+  });
+  const savedQueries = useRef(
+    new Map(app.queries.map((q) => [q.id, JSON.stringify(toUpdateBodySafe(draftFromSaved(q)))])),
+  );
+  const querySave = useAutosave(queries, async (qs) => {
+    const errors: Record<string, string> = {};
+    for (const q of qs) {
+      let body;
+      try {
+        body = toUpdateBody(q, typeHint);
+        if (q.kind === 'sql' && q.sql.trim() === '') throw new Error('The SQL is empty');
+      } catch (e) {
+        errors[q.id] = e instanceof Error ? e.message : 'Invalid query';
+        continue;
+      }
+      const s = JSON.stringify(body);
+      if (savedQueries.current.get(q.id) === s) continue;
+      try {
+        await updateQuery(wid, app.id, q.id, body);
+        savedQueries.current.set(q.id, s);
+      } catch (e) {
+        errors[q.id] = errorText(e);
+      }
+    }
+    setSaveErrors(errors);
+    if (Object.keys(errors).length > 0) throw new Error(Object.values(errors)[0]);
+  });
+  const status = combine(appSave.status, querySave.status);
+  const flushAll = useCallback(async () => {
+    await Promise.all([appSave.flush(), querySave.flush()]);
+  }, [appSave, querySave]);
+
+  useEffect(() => {
+    if (status === 'saved') return;
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [status]);
+
+  // --- runtime: the canvas is live; runs use the saved draft ---------------------------------
+  const runtimeQueries: RuntimeQuery[] = useMemo(
+    () =>
+      queries.map((q) => {
+        const body = toUpdateBodySafe(q, typeHint);
+        return { id: q.id, name: q.name, params: body?.params ?? [] };
+      }),
+    [queries, typeHint],
+  );
+  const runner = useCallback(
+    async (queryId: string, params: Record<string, unknown>) => {
+      await querySave.flush();
+      return runSavedQuery(wid, app.id, queryId, params, true);
+    },
+    [querySave, wid, app.id],
+  );
+  const runtime = useAppRuntime({ components, queries: runtimeQueries, runner, autoRun: false });
+
+  const runQuery = useCallback(
+    (id: string) => {
+      setSelectedQueryId(id);
+      void runtime.runQuery(id).then((ok) => {
+        if (!ok) toast.error('The query failed; see the query panel.');
+      });
+    },
+    [runtime],
+  );
+
+  // --- component operations ----------------------------------------------------------------
+  const allIds = useMemo(
+    () => [...components.map((c) => c.id), ...queries.map((q) => q.name)],
+    [components, queries],
+  );
+  const addComponent = (type: TComponentType, at?: { x: number; y: number }) => {
+    const c = newComponent(type, components, allIds, at);
+    if (type === 'table' || type === 'chart') {
+      const q = queries.find((x) => x.id === selectedQueryId) ?? queries[0];
+      if (q) c.props = { ...c.props, data: `{{ ${q.name}.data }}` };
+    }
+    setDefinition((d) => withComponents(d, (cs) => [...cs, c]));
+    setSelectedId(c.id);
+  };
+  const updateComponent = (next: TComponent) =>
+    setDefinition((d) => withComponents(d, (cs) => cs.map((c) => (c.id === next.id ? next : c))));
+  const deleteComponent = (id: string) => {
+    setDefinition((d) => withComponents(d, (cs) => cs.filter((c) => c.id !== id)));
+    setSelectedId(null);
+  };
+  const renameEverywhere = (from: string, to: string) => {
+    setDefinition((d) =>
+      withComponents(d, (cs) =>
+        cs.map((c) => ({
+          ...c,
+          id: c.id === from ? to : c.id,
+          props: Object.fromEntries(
+            Object.entries(c.props).map(([k, v]) => [
+              k,
+              typeof v === 'string' ? renameReferences(v, from, to) : v,
+            ]),
+          ),
+        })),
+      ),
+    );
+    setQueries((qs) =>
+      qs.map((q) => ({
+        ...q,
+        name: q.name === from ? to : q.name,
+        sql: renameReferences(q.sql, from, to),
+        rest: {
+          ...q.rest,
+          path: renameReferences(q.rest.path, from, to),
+          query: q.rest.query.map(([k, v]) => [k, renameReferences(v, from, to)]),
+          headers: q.rest.headers.map(([k, v]) => [k, renameReferences(v, from, to)]),
+          body: renameReferences(q.rest.body, from, to),
+        },
+        params: q.params.map((p) => ({
+          ...p,
+          name: p.name.replace(new RegExp(`^${from}__`), `${to}__`),
+        })),
+      })),
+    );
+  };
+  const onLayout = (layouts: Record<string, TComponent['layout']>) => {
+    const changed = components.some((c) => {
+      const l = layouts[c.id];
+      return (
+        l && (l.x !== c.layout.x || l.y !== c.layout.y || l.w !== c.layout.w || l.h !== c.layout.h)
+      );
+    });
+    if (!changed) return;
+    setDefinition((d) =>
+      withComponents(d, (cs) =>
+        cs.map((c) => (layouts[c.id] ? { ...c, layout: layouts[c.id] } : c)),
+      ),
+    );
+  };
+  const selected = components.find((c) => c.id === selectedId) ?? null;
+  const nudge = (dx: number, dy: number, resize: boolean) => {
+    if (!selected) return;
+    const l = selected.layout;
+    const layout = resize
+      ? { ...l, w: Math.max(1, Math.min(12 - l.x, l.w + dx)), h: Math.max(1, l.h + dy) }
+      : { ...l, x: Math.max(0, Math.min(12 - l.w, l.x + dx)), y: Math.max(0, l.y + dy) };
+    updateComponent({ ...selected, layout });
+  };
+
+  // --- queries ------------------------------------------------------------------------------
+  const addQuery = async () => {
+    const ds = datasources[0];
+    if (!ds) return;
+    const qname = nextQueryName(allIds);
+    try {
+      const saved = await createQuery(wid, app.id, {
+        name: qname,
+        datasourceId: ds.id,
+        body: ds.type === 'rest' ? { method: 'GET', path: '' } : { sql: 'SELECT 1' },
+        params: [],
+      });
+      const draft = draftFromSaved(saved);
+      savedQueries.current.set(saved.id, JSON.stringify(toUpdateBodySafe(draft)));
+      setQueries((qs) => [...qs, draft]);
+      setSelectedQueryId(saved.id);
+    } catch (e) {
+      toast.error(errorText(e));
+    }
+  };
+  const removeQuery = async (id: string) => {
+    try {
+      await deleteQuery(wid, app.id, id);
+      setQueries((qs) => qs.filter((q) => q.id !== id));
+      savedQueries.current.delete(id);
+      setDefinition((d) =>
+        withComponents(d, (cs) =>
+          cs.map((c) => ({ ...c, events: (c.events ?? []).filter((e) => e.queryId !== id) })),
+        ),
+      );
+      setSelectedQueryId(null);
+      toast.success('Query deleted');
+    } catch (e) {
+      toast.error(errorText(e));
+    }
+  };
+
+  const publish = async () => {
+    setPublishing(true);
+    try {
+      await flushAll();
+      await publishApp(wid, app.id);
+      setPublishedAt(new Date().toISOString());
+      toast.success('Published: viewers now see this version');
+    } catch (e) {
+      toast.error(`Not published: ${errorText(e)}`);
+    } finally {
+      setPublishing(false);
+    }
+  };
+
+  // --- keyboard -----------------------------------------------------------------------------
+  const save = useCallback(() => {
+    flushAll().then(
+      () => toast.success('Saved'),
+      (e: unknown) => toast.error(`Not saved: ${errorText(e)}`),
+    );
+  }, [flushAll]);
+  useShortcut({ key: 's', mod: true }, save);
+  const runSelected = useCallback(
+    () => selectedQueryId && runQuery(selectedQueryId),
+    [selectedQueryId, runQuery],
+  );
+  useShortcut({ key: 'Enter', mod: true }, runSelected);
+  useShortcut({ key: 'Escape' }, () => setSelectedId(null));
+  useShortcut({ key: 'Delete' }, () => selected && deleteComponent(selected.id), Boolean(selected));
+  useShortcut(
+    { key: 'Backspace' },
+    () => selected && deleteComponent(selected.id),
+    Boolean(selected),
+  );
+  useShortcut({ key: 'ArrowLeft' }, () => nudge(-1, 0, false), Boolean(selected));
+  useShortcut({ key: 'ArrowRight' }, () => nudge(1, 0, false), Boolean(selected));
+  useShortcut({ key: 'ArrowUp' }, () => nudge(0, -1, false), Boolean(selected));
+  useShortcut({ key: 'ArrowDown' }, () => nudge(0, 1, false), Boolean(selected));
+  useShortcut({ key: 'ArrowLeft', shift: true }, () => nudge(-1, 0, true), Boolean(selected));
+  useShortcut({ key: 'ArrowRight', shift: true }, () => nudge(1, 0, true), Boolean(selected));
+  useShortcut({ key: 'ArrowUp', shift: true }, () => nudge(0, -1, true), Boolean(selected));
+  useShortcut({ key: 'ArrowDown', shift: true }, () => nudge(0, 1, true), Boolean(selected));
+
+  const anyRunning = Object.values(runtime.queryStates).some((s) => s.isLoading);
+  return (
+    <div className="editor">
+      <header className="editor-toolbar">
+        <Link to={`/w/${wid}/apps`} aria-label="Back to apps">
+          ←
+        </Link>
+        <label className="app-name">
+          <span className="visually-hidden">App name</span>
+          <input value={name} onChange={(e) => setName(e.target.value)} maxLength={120} />
+        </label>
+        <span className={`save-status save-${status}`} role="status" data-testid="save-status">
+          {STATUS_TEXT[status]}
+        </span>
+        <span className="grow" />
+        <span className="muted small">
+          {publishedAt
+            ? `Published ${new Date(publishedAt).toLocaleString()}`
+            : 'Not published yet'}
+        </span>
+        {publishedAt && (
+          <a href={`/view/${wid}/${app.id}`} target="_blank" rel="noreferrer">
+            Open viewer
+          </a>
+        )}
+        <button type="button" onClick={() => void publish()} disabled={publishing}>
+          {publishing ? 'Publishing…' : 'Publish'}
+        </button>
+        <KeyboardHelp shortcuts={SHORTCUTS} />
+      </header>
+      {anyRunning && (
+        <div className="progress-bar" role="progressbar" aria-label="Running queries" />
+      )}
+      <div className="editor-main">
+        <Palette onAdd={(t) => addComponent(t)} onDragType={setDraggingType} />
+        <Canvas
+          components={components}
+          selectedId={selectedId}
+          onSelect={setSelectedId}
+          onLayout={onLayout}
+          onDropNew={(t, at) => {
+            addComponent(t, at);
+            setDraggingType(null);
+          }}
+          draggingType={draggingType}
+          runtime={runtime}
+        />
+        <PropertyPanel
+          key={selectedId ?? 'none'}
+          component={selected}
+          allIds={allIds}
+          queries={queries}
+          scope={runtime.scope}
+          onChange={updateComponent}
+          onRename={(from, to) => {
+            renameEverywhere(from, to);
+            setSelectedId(to);
+          }}
+          onDelete={deleteComponent}
+        />
+      </div>
+      <QueryPanel
+        queries={queries}
+        selectedId={selectedQueryId}
+        onSelect={setSelectedQueryId}
+        onChange={(d) => setQueries((qs) => qs.map((q) => (q.id === d.id ? d : q)))}
+        onCreate={() => void addQuery()}
+        onDelete={(id) => void removeQuery(id)}
+        takenNames={allIds}
+        onRename={renameEverywhere}
+        onRun={runQuery}
+        datasources={datasources}
+        states={runtime.queryStates}
+        scope={runtime.scope}
+        saveErrors={saveErrors}
+      />
+    </div>
+  );
+}
+
+function toUpdateBodySafe(d: QueryDraft, hint?: (n: string) => TQueryParamSpec['type']) {
+  try {
+    return toUpdateBody(d, hint);
+  } catch {
+    return null;
+  }
+}
+
+function nextQueryName(taken: string[]): string {
+  for (let n = 1; ; n++) if (!taken.includes(`query${n}`)) return `query${n}`;
+}
+
+/** `/w/:workspaceId/apps/:appId/edit`: the app editor. */
+export function AppEditorPage() {
+  const { workspaceId = '', appId = '' } = useParams();
+  const me = useMe();
+  const app = useApp(workspaceId, appId);
+  const datasources = useDatasources(workspaceId);
+  if (app.isPending || me.isPending) return <Loading label="Opening the editor…" />;
+  if (app.isError) return <ErrorNotice error={app.error} />;
+  return (
+    <Editor
+      key={app.data.id}
+      wid={workspaceId}
+      app={app.data}
+      datasources={datasources.data ?? []}
+    />
+  );
+}
+
+export { AppEditorPage as Component };
