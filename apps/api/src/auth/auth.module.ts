@@ -13,6 +13,7 @@ import { PasswordHasher } from './password-hasher';
 import { RecoveryCodeEntity } from './recovery-code.entity';
 import { SessionAuthGuard } from './session-auth.guard';
 import { SessionEntity } from './session.entity';
+import { SessionCache } from './session-cache';
 import { SessionRepository } from './session.repository';
 import { SessionService } from './session.service';
 import { TotpSecretStore } from './totp-secret.store';
@@ -41,6 +42,7 @@ import { UserRepository } from './user.repository';
     AuthService,
     PasswordHasher,
     SessionService,
+    SessionCache,
     SessionRepository,
     UserRepository,
     TwoFactorService,

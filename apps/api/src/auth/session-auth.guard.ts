@@ -46,7 +46,7 @@ export class SessionAuthGuard implements CanActivate {
         email: resolved.user.email,
         totpEnabled: resolved.user.totpEnabled,
       },
-      sessionId: resolved.session.id,
+      sessionId: resolved.sessionId,
       csrfToken: resolved.csrfToken,
     };
     return true;

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { CachedSession, SessionCache } from './session-cache';
 import { SessionEntity } from './session.entity';
 import { SessionRepository } from './session.repository';
 import { csrfTokenFor, newSessionToken, sessionIdFor } from './session-token';
-import { UserEntity } from './user.entity';
 import { UserRepository } from './user.repository';
 
 /**
@@ -15,8 +15,9 @@ export const SESSION_ABSOLUTE_MS = 7 * 24 * 60 * 60 * 1000;
 const TOUCH_INTERVAL_MS = 60 * 1000;
 
 export interface ResolvedSession {
-  session: SessionEntity;
-  user: UserEntity;
+  /** Session id (SHA-256 of the cookie token). */
+  sessionId: string;
+  user: { id: string; email: string; totpEnabled: boolean };
   csrfToken: string;
 }
 
@@ -25,6 +26,7 @@ export class SessionService {
   constructor(
     private readonly sessions: SessionRepository,
     private readonly users: UserRepository,
+    private readonly cache: SessionCache,
   ) {}
 
   /** Starts a session; returns the cookie token (shown once, stored only as its hash). */
@@ -48,24 +50,35 @@ export class SessionService {
     return { token, csrfToken: csrfTokenFor(token), expiresAt: session.expiresAt };
   }
 
-  /** The live session behind a cookie token, or null if unknown, revoked or expired. */
+  /**
+   * The live session behind a cookie token, or null if unknown, revoked or expired. Served
+   * from {@link SessionCache} for up to `AUTH_CACHE_TTL_MS` (idle and absolute expiry are
+   * checked on every call); a miss reads the session and its user.
+   */
   async resolve(token: string): Promise<ResolvedSession | null> {
     if (token.length < 20 || token.length > 100) return null;
-    const session = await this.sessions.findById(sessionIdFor(token));
-    if (!session || session.revokedAt) return null;
+    const id = sessionIdFor(token);
     const now = Date.now();
-    if (session.expiresAt.getTime() <= now) return null;
-    if (session.lastSeenAt.getTime() + SESSION_IDLE_MS <= now) return null;
-    const user = await this.users.findById(session.userId);
-    if (!user) return null;
-    if (now - session.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
-      await this.sessions.touch(session.id, new Date(now));
+    let live = this.cache.get(id);
+    if (!live) {
+      const ticket = this.cache.ticket();
+      const found = await this.load(id);
+      if (!found) return null;
+      live = found;
+      this.cache.set(id, live, ticket);
     }
-    return { session, user, csrfToken: csrfTokenFor(token) };
+    if (live.expiresAt <= now || live.lastSeenAt + SESSION_IDLE_MS <= now) return null;
+    if (now - live.lastSeenAt > TOUCH_INTERVAL_MS) {
+      live.lastSeenAt = now;
+      await this.sessions.touch(id, new Date(now));
+    }
+    return { sessionId: id, user: live.user, csrfToken: csrfTokenFor(token) };
   }
 
-  revoke(sessionId: string): Promise<void> {
-    return this.sessions.revoke(sessionId, new Date());
+  /** Ends one session; effective at once on this replica (the cache entry goes too). */
+  async revoke(sessionId: string): Promise<void> {
+    await this.sessions.revoke(sessionId, new Date());
+    this.cache.delete(sessionId);
   }
 
   /** Live sessions of a user (idle ones excluded), for the account page. */
@@ -84,7 +97,23 @@ export class SessionService {
   }
 
   /** Sign out everywhere (optionally keeping the current session). */
-  revokeAllForUser(userId: string, keepSessionId?: string): Promise<void> {
-    return this.sessions.revokeAllForUser(userId, new Date(), keepSessionId);
+  async revokeAllForUser(userId: string, keepSessionId?: string): Promise<void> {
+    await this.sessions.revokeAllForUser(userId, new Date(), keepSessionId);
+    this.cache.forgetUser(userId);
+  }
+
+  /** A session row and its user, or null when unknown, revoked or the user is gone. */
+  private async load(id: string): Promise<CachedSession | null> {
+    const session = await this.sessions.findById(id);
+    if (!session || session.revokedAt) return null;
+    const user = await this.users.findById(session.userId);
+    if (!user) return null;
+    return {
+      id,
+      userId: user.id,
+      lastSeenAt: session.lastSeenAt.getTime(),
+      expiresAt: session.expiresAt.getTime(),
+      user: { id: user.id, email: user.email, totpEnabled: user.totpEnabled },
+    };
   }
 }

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { CredentialVaultService } from '../credential-vault/credential-vault.service';
 import { AuthErrorCode, AuthException } from './auth.exception';
 import { PasswordHasher } from './password-hasher';
+import { SessionCache } from './session-cache';
 import {
   hashRecoveryCode,
   looksLikeRecoveryCode,
@@ -34,6 +35,7 @@ export class TwoFactorService {
     private readonly repo: TwoFactorRepository,
     private readonly vault: CredentialVaultService,
     private readonly hasher: PasswordHasher,
+    private readonly sessionCache: SessionCache,
   ) {}
 
   /**
@@ -78,6 +80,8 @@ export class TwoFactorService {
       await this.repo.replaceRecoveryCodes(user.id, recoveryCodes.map(hashRecoveryCode), manager);
       await this.users.update(user.id, { totpEnabled: true }, manager);
     });
+    // Sessions cache `totpEnabled`: forget them again now that the change is committed.
+    this.sessionCache.forgetUser(user.id);
     this.logger.log(`Two-factor authentication enabled for user ${user.id}`);
     return { recoveryCodes };
   }
@@ -112,6 +116,7 @@ export class TwoFactorService {
       await this.repo.deleteRecoveryCodes(user.id, manager);
       await this.repo.clearTotpStep(user.id, manager);
     });
+    this.sessionCache.forgetUser(user.id);
     this.logger.log(`Two-factor authentication disabled for user ${user.id}`);
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { SessionCache } from './session-cache';
 import { UserEntity } from './user.entity';
 
 /**
@@ -9,7 +10,10 @@ import { UserEntity } from './user.entity';
  */
 @Injectable()
 export class UserRepository {
-  constructor(@InjectRepository(UserEntity) private readonly repo: Repository<UserEntity>) {}
+  constructor(
+    @InjectRepository(UserEntity) private readonly repo: Repository<UserEntity>,
+    private readonly sessionCache: SessionCache,
+  ) {}
 
   findById(id: string): Promise<UserEntity | null> {
     return this.repo.findOneBy({ id });
@@ -35,6 +39,9 @@ export class UserRepository {
     manager?: EntityManager,
   ): Promise<void> {
     await (manager ?? this.repo.manager).update(UserEntity, { id }, patch);
+    // Cached sessions carry `totpEnabled`; inside a transaction the caller forgets again after
+    // the commit (a read in between could cache the old row).
+    this.sessionCache.forgetUser(id);
   }
 
   /** Every sealed TOTP seed (for `vault check` and `vault rotate`), in pages of 500. */

@@ -332,18 +332,30 @@ export class DatasourceService {
    * @throws DatasourceException 404 (not in this workspace), 422 `needs_reentry`.
    */
   async resolveForRun(workspaceId: string, datasourceId: string): Promise<ResolvedDatasource> {
-    const row = await this.find(workspaceId, datasourceId);
+    const described = await this.describeForRun(workspaceId, datasourceId);
     const secrets: Record<string, string> = {};
     for (const s of await this.repo.secrets(workspaceId, datasourceId)) {
       secrets[s.field] = await this.decrypt(s);
     }
+    return { ...described, secrets };
+  }
+
+  /**
+   * The datasource without its secrets (one row read, nothing decrypted): enough for the query
+   * proxy to reuse a live pool of the same id + version.
+   * @throws DatasourceException 404 (not in this workspace).
+   */
+  async describeForRun(
+    workspaceId: string,
+    datasourceId: string,
+  ): Promise<Omit<ResolvedDatasource, 'secrets'>> {
+    const row = await this.find(workspaceId, datasourceId);
     return {
       id: row.id,
       workspaceId: row.workspaceId,
       version: row.version,
       type: row.type,
       config: this.storedConfig(row),
-      secrets,
     };
   }
 

@@ -19,11 +19,19 @@ export class DatasourceModuleGateway extends DatasourceGateway {
   }
 
   async typeOf(workspaceId: string, datasourceId: string): Promise<DatasourceType> {
-    return (await this.service.get(workspaceId, datasourceId)).type as DatasourceType;
+    // `typeOf`, not `get`: the full read decrypts every secret to compute needsReentry.
+    return this.service.typeOf(workspaceId, datasourceId);
   }
 
   resolveForRun(workspaceId: string, datasourceId: string): Promise<ResolvedDatasource> {
     return this.service.resolveForRun(workspaceId, datasourceId);
+  }
+
+  describeForRun(
+    workspaceId: string,
+    datasourceId: string,
+  ): Promise<Omit<ResolvedDatasource, 'secrets'>> {
+    return this.service.describeForRun(workspaceId, datasourceId);
   }
 
   connector(type: DatasourceType): Connector {

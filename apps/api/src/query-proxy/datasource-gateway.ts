@@ -21,6 +21,14 @@ export abstract class DatasourceGateway {
    * @throws 404 (not found / other workspace), 422 (credentials need re-entry).
    */
   abstract resolveForRun(workspaceId: string, datasourceId: string): Promise<ResolvedDatasource>;
+  /**
+   * The datasource without secrets (id, version, type, config), for reusing a live pool.
+   * @throws 404 (not found / other workspace).
+   */
+  abstract describeForRun(
+    workspaceId: string,
+    datasourceId: string,
+  ): Promise<Omit<ResolvedDatasource, 'secrets'>>;
   /** The connector of a datasource type. */
   abstract connector(type: DatasourceType): Connector;
 }

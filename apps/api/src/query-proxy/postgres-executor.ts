@@ -12,8 +12,24 @@ import {
 } from './result-encoding';
 import { disposeConnection, knexClient, SqlExecutor, SqlRun } from './sql-executor';
 
+interface CorkableSocket {
+  cork?: () => void;
+  uncork?: () => void;
+}
+
 /** Extra time after the database's own timeout before the client gives up on the socket. */
 const CLIENT_GRACE_MS = 2_000;
+
+/** Rejects when `promise` has not settled within `ms` milliseconds. */
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('no answer from the connection')), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
 
 /**
  * PostgreSQL: runs the statement in a transaction whose `SET LOCAL statement_timeout`,
@@ -53,7 +69,16 @@ export class PostgresExecutor implements SqlExecutor {
         rowMode: 'array',
         batchSize: 200,
       } as ConstructorParameters<typeof QueryStream>[2]);
-      conn.query(stream);
+      // The cursor writes Parse, Bind, Describe and Flush synchronously on submit; corking the
+      // socket sends them in one write instead of four (Node docs, writable.cork()).
+      const socket = (conn as unknown as { connection?: { stream?: CorkableSocket } }).connection
+        ?.stream;
+      socket?.cork?.();
+      try {
+        conn.query(stream);
+      } finally {
+        socket?.uncork?.();
+      }
       const collector = new RowCollector(run.limits.maxRows, run.limits.maxBytes);
       let columns: ResultColumn[] | undefined;
       let names: string[] = [];
@@ -85,12 +110,20 @@ export class PostgresExecutor implements SqlExecutor {
         truncated: collector.truncated,
       };
     } catch (error) {
-      if (healthy) {
+      // Only a statement error leaves a live session to roll back. After a dropped socket or
+      // a server shutdown (no SQLSTATE, class 08, 57P0x) pg may queue the ROLLBACK forever,
+      // which held the run and its concurrency slot: found by test/reliability/faults.spec.ts.
+      const code = (error as { code?: unknown } | null)?.code;
+      const statementError =
+        typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|57P)/.test(code);
+      if (healthy && statementError) {
         try {
-          await conn.query('ROLLBACK');
+          await withDeadline(conn.query('ROLLBACK'), CLIENT_GRACE_MS);
         } catch {
           healthy = false;
         }
+      } else {
+        healthy = false;
       }
       throw mapDriverError(error, timeoutMs);
     } finally {

@@ -144,5 +144,9 @@ export function mapDriverError(error: unknown, timeoutMs: number): AppException 
     }
     return new QueryException(QueryErrorCode.QueryFailed, `The query failed: ${clean(message)}`);
   }
+  // node-postgres reports a dropped socket or a server shutdown mid-run without a code.
+  if (/Connection terminated|not queryable|Connection ended unexpectedly/i.test(e.message ?? '')) {
+    return unreachable();
+  }
   return new QueryException(QueryErrorCode.Internal, 'The query failed unexpectedly');
 }

@@ -8,12 +8,15 @@ import type {
 } from '@bastion/contracts';
 import { AuditContext, AuditService } from '../audit/audit.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import type { Knex } from 'knex';
 import type {
   DatasourceType,
+  ResolvedDatasource,
   RunLimits,
   RunResult,
   SqlConnector,
 } from '../datasources/connectors/connector';
+import { reuseLivePool } from '../datasources/connectors/pool-manager';
 import { compileSql, SqlDialect } from './bind-parameters';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import { DatasourceGateway } from './datasource-gateway';
@@ -42,6 +45,9 @@ export interface RunRequest {
   audit?: { context: AuditContext; queryId: string | null; appId: string | null; draft: boolean };
 }
 
+/** Pools remembered for reuse (one per datasource; a pool closed elsewhere is just skipped). */
+const MAX_HELD_POOLS = 1_000;
+
 const isSqlBody = (body: TQueryBody): body is TSqlQueryBody => 'sql' in body;
 
 /**
@@ -59,6 +65,8 @@ export class QueryRunnerService {
     mysql: new MysqlExecutor(),
     sqlite: new SqliteExecutor(),
   };
+  /** The pool last used per datasource id, reused while it stays live at that version. */
+  private readonly heldPools = new Map<string, { version: number; pool: Knex }>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -89,7 +97,8 @@ export class QueryRunnerService {
     let outcome = 'error';
     let result: RunResult | undefined;
     try {
-      const ds = await this.datasources.resolveForRun(request.workspaceId, request.datasourceId);
+      // No secrets yet: a live pool of this id + version already holds its connection config.
+      const ds = await this.datasources.describeForRun(request.workspaceId, request.datasourceId);
       const connector = this.datasources.connector(ds.type);
       const used = this.placeholderNames(request.body, ds.type);
       const specs = request.paramSpecs ?? inferSpecs(used, request.paramValues);
@@ -105,15 +114,24 @@ export class QueryRunnerService {
       const release = this.limiter.acquire(ds.id);
       try {
         if (connector.kind === 'rest') {
-          result = await runRest(connector, ds, request.body as TRestQueryBody, params, limits);
+          // REST has no pool: credentials go into each request.
+          const resolved = await this.datasources.resolveForRun(ds.workspaceId, ds.id);
+          result = await runRest(
+            connector,
+            resolved,
+            request.body as TRestQueryBody,
+            params,
+            limits,
+          );
         } else {
+          const pool = await this.poolFor(connector, ds);
           result = await this.runSql(
+            pool,
             connector,
             ds.type as SqlDialect,
             request.body as TSqlQueryBody,
             params,
             limits,
-            ds,
           );
         }
       } finally {
@@ -144,17 +162,41 @@ export class QueryRunnerService {
     }
   }
 
+  /**
+   * The pool for a run: the one this runner last used for `ds.id` when it is still the live
+   * pool of that version (no secret read or decrypted), else the connector's pool for the
+   * datasource resolved with its secrets (egress preflight, created if missing).
+   */
+  private async poolFor(
+    connector: SqlConnector,
+    ds: Omit<ResolvedDatasource, 'secrets'>,
+  ): Promise<Knex> {
+    const held = this.heldPools.get(ds.id);
+    if (held && held.version === ds.version && reuseLivePool(held.pool, ds.version)) {
+      return held.pool;
+    }
+    this.heldPools.delete(ds.id);
+    const resolved = await this.datasources.resolveForRun(ds.workspaceId, ds.id);
+    const pool = await connector.getPool(resolved);
+    this.heldPools.set(ds.id, { version: resolved.version, pool });
+    while (this.heldPools.size > MAX_HELD_POOLS) {
+      const oldest = this.heldPools.keys().next().value;
+      if (oldest === undefined) break;
+      this.heldPools.delete(oldest);
+    }
+    return pool;
+  }
+
   private async runSql(
+    pool: Knex,
     connector: SqlConnector,
     dialect: SqlDialect,
     body: TSqlQueryBody,
     params: Map<string, unknown>,
     limits: RunLimits,
-    ds: Parameters<SqlConnector['getPool']>[0],
   ): Promise<RunResult> {
     const compiled = compileSql(body.sql, dialect, connector.placeholderStyle);
     const values = compiled.names.map((name) => toDriverValue(params.get(name), dialect));
-    const pool = await connector.getPool(ds);
     return this.executors[dialect].run(pool, { text: compiled.text, values, limits });
   }
 

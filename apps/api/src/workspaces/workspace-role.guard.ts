@@ -42,23 +42,22 @@ export class WorkspaceRoleGuard implements CanActivate {
     const workspaceId = request.params.wid;
     const user = request.auth?.user;
     if (!user || !workspaceId || !UUID.test(workspaceId)) throw workspaceNotFound();
-    const membership = await this.workspaces.findMembership(workspaceId.toLowerCase(), user.id);
-    if (!membership) throw workspaceNotFound();
-    if (!roleAtLeast(membership.role, min)) {
+    const id = workspaceId.toLowerCase();
+    const access = await this.workspaces.findAccess(id, user.id);
+    if (!access) throw workspaceNotFound();
+    if (!roleAtLeast(access.role, min)) {
       throw new WorkspaceException(
         WorkspaceErrorCode.Forbidden,
         `This action needs the ${min} role in this workspace`,
       );
     }
-    const workspace = await this.workspaces.findById(membership.workspaceId);
-    if (!workspace) throw workspaceNotFound();
-    if (workspace.requireTwoFactor && !user.totpEnabled) {
+    if (access.requireTwoFactor && !user.totpEnabled) {
       throw new WorkspaceException(
         WorkspaceErrorCode.TwoFactorRequired,
         'This workspace requires two-factor authentication; enrol it on your account page',
       );
     }
-    request.membership = { workspaceId: membership.workspaceId, role: membership.role };
+    request.membership = { workspaceId: id, role: access.role };
     return true;
   }
 }

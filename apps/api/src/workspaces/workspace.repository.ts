@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { AUTH_CACHE_TTL_MS, ShortLivedCache } from '../auth/short-lived-cache';
 import { UserEntity } from '../auth/user.entity';
 import { MembershipEntity } from './membership.entity';
 import { WorkspaceEntity } from './workspace.entity';
@@ -12,9 +13,23 @@ export interface MemberRow {
   totpEnabled: boolean;
 }
 
-/** Workspaces and memberships. Every method takes the workspace id first. */
+/** What the role guard needs to admit a member: its role and the workspace's 2FA policy. */
+export interface WorkspaceAccess {
+  role: MembershipEntity['role'];
+  requireTwoFactor: boolean;
+}
+
+/**
+ * Workspaces and memberships. Every method takes the workspace id first.
+ *
+ * `findAccess` (the role guard's lookup on every workspace route) is cached for
+ * {@link AUTH_CACHE_TTL_MS} ms; the writes here that change a role, a membership or the
+ * workspace's two-factor policy invalidate it, so they take effect at once on this replica.
+ */
 @Injectable()
 export class WorkspaceRepository {
+  private readonly access = new ShortLivedCache<WorkspaceAccess>(AUTH_CACHE_TTL_MS);
+
   constructor(
     @InjectRepository(WorkspaceEntity) private readonly workspaces: Repository<WorkspaceEntity>,
     @InjectRepository(MembershipEntity) private readonly memberships: Repository<MembershipEntity>,
@@ -33,10 +48,29 @@ export class WorkspaceRepository {
     patch: Partial<Pick<WorkspaceEntity, 'name' | 'requireTwoFactor'>>,
   ): Promise<void> {
     await this.workspaces.update({ id: workspaceId }, patch);
+    this.access.deleteWhere((_v, key) => key.startsWith(`${workspaceId}/`));
   }
 
   findMembership(workspaceId: string, userId: string): Promise<MembershipEntity | null> {
     return this.memberships.findOneBy({ workspaceId, userId });
+  }
+
+  /**
+   * The caller's role in a workspace and the workspace's two-factor policy, or null when not a
+   * member (not cached, so an added member is admitted at once).
+   */
+  async findAccess(workspaceId: string, userId: string): Promise<WorkspaceAccess | null> {
+    const key = `${workspaceId}/${userId}`;
+    const cached = this.access.get(key);
+    if (cached) return cached;
+    const ticket = this.access.ticket();
+    const membership = await this.memberships.findOneBy({ workspaceId, userId });
+    if (!membership) return null;
+    const workspace = await this.workspaces.findOneBy({ id: workspaceId });
+    if (!workspace) return null;
+    const found = { role: membership.role, requireTwoFactor: workspace.requireTwoFactor };
+    this.access.set(key, found, ticket);
+    return found;
   }
 
   async insertMembership(
@@ -48,6 +82,7 @@ export class WorkspaceRepository {
       ...membership,
       workspaceId,
     });
+    this.access.delete(`${workspaceId}/${membership.userId}`);
   }
 
   async updateRole(
@@ -56,6 +91,14 @@ export class WorkspaceRepository {
     role: MembershipEntity['role'],
   ): Promise<void> {
     await this.memberships.update({ workspaceId, userId }, { role });
+    this.access.delete(`${workspaceId}/${userId}`);
+  }
+
+  /** Removes a member; effective at once on this replica. @returns false when not a member. */
+  async deleteMembership(workspaceId: string, userId: string): Promise<boolean> {
+    const result = await this.memberships.delete({ workspaceId, userId });
+    this.access.delete(`${workspaceId}/${userId}`);
+    return (result.affected ?? 0) > 0;
   }
 
   countAdmins(workspaceId: string): Promise<number> {

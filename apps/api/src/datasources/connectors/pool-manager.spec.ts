@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PoolManager } from './pool-manager';
+import { PoolManager, reuseLivePool } from './pool-manager';
 
 describe('PoolManager', () => {
   const make = () => {
@@ -49,5 +49,36 @@ describe('PoolManager', () => {
     );
     await new Promise((r) => setImmediate(r));
     expect(pools.size).toBe(0);
+  });
+
+  it('reuseLivePool: true only for the open pool at its version; false once closed or replaced', async () => {
+    const closed: object[] = [];
+    const pools = new PoolManager<{ name: string }>(60_000, (p) => {
+      closed.push(p);
+      return Promise.resolve();
+    });
+    const v1 = await pools.get('ds', 1, () => Promise.resolve({ name: 'v1' }));
+    expect(reuseLivePool(v1, 1)).toBe(true);
+    expect(reuseLivePool(v1, 2)).toBe(false);
+    expect(reuseLivePool({ name: 'v1' }, 1)).toBe(false); // not a managed pool
+    const v2 = await pools.get('ds', 2, () => Promise.resolve({ name: 'v2' }));
+    expect(closed).toEqual([v1]);
+    expect(reuseLivePool(v1, 1)).toBe(false);
+    expect(reuseLivePool(v2, 2)).toBe(true);
+    await pools.close('ds');
+    expect(reuseLivePool(v2, 2)).toBe(false);
+    await pools.closeAll();
+  });
+
+  it('reuseLivePool keeps a pool from the idle sweep, like get', async () => {
+    const pools = new PoolManager<{ name: string }>(1_000, () => Promise.resolve());
+    const started = Date.now();
+    const pool = await pools.get('busy', 1, () => Promise.resolve({ name: 'busy' }));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(reuseLivePool(pool, 1)).toBe(true);
+    await pools.sweep(started + 1_005);
+    expect(pools.size).toBe(1);
+    await pools.closeAll();
+    expect(reuseLivePool(pool, 1)).toBe(false);
   });
 });

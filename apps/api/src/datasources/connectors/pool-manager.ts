@@ -1,5 +1,31 @@
 import { DatasourceErrorCode, DatasourceException } from '../datasource.exception';
 
+interface PoolEntry<T> {
+  version: number;
+  pool: Promise<T>;
+  lastUsed: number;
+}
+
+/**
+ * Every open pool of every manager, by the pool object itself, so a caller that already holds
+ * a pool can reuse it without the datasource's secrets ({@link reuseLivePool}). Weak: a closed
+ * pool is removed at once and a dropped manager leaks nothing.
+ */
+const livePools = new WeakMap<object, PoolEntry<unknown>>();
+
+/**
+ * True when `pool` is still the open pool of its datasource at `version` (not closed by an
+ * update, a delete or the idle sweep); marks it used, like `PoolManager.get`. Lets the query
+ * proxy skip reading and decrypting secrets for a pool that already holds its connection
+ * config. Each new connection of the pool still passes the egress check of its connector.
+ */
+export function reuseLivePool(pool: object, version: number): boolean {
+  const entry = livePools.get(pool);
+  if (!entry || entry.version !== version) return false;
+  entry.lastUsed = Date.now();
+  return true;
+}
+
 /**
  * Keyed pools of one connector type: one live pool per datasource id, tagged with the
  * datasource version. Asking for a newer version closes the older pool (its config or
@@ -7,10 +33,9 @@ import { DatasourceErrorCode, DatasourceException } from '../datasource.exceptio
  * concurrent first runs share one pool.
  */
 export class PoolManager<T> {
-  private readonly pools = new Map<
-    string,
-    { version: number; pool: Promise<T>; lastUsed: number }
-  >();
+  private readonly pools = new Map<string, PoolEntry<T>>();
+  /** Resolved pools by id, so `close` can retire them from `livePools` synchronously. */
+  private readonly resolved = new Map<string, T>();
   private readonly timer: NodeJS.Timeout;
 
   /**
@@ -42,11 +67,19 @@ export class PoolManager<T> {
     }
     if (existing) await this.close(id);
     const pool = create();
-    this.pools.set(id, { version, pool, lastUsed: Date.now() });
-    pool.catch(() => {
-      // A failed creation leaves nothing behind: the next call retries.
-      if (this.pools.get(id)?.pool === pool) this.pools.delete(id);
-    });
+    const entry: PoolEntry<T> = { version, pool, lastUsed: Date.now() };
+    this.pools.set(id, entry);
+    pool.then(
+      (value) => {
+        if (this.pools.get(id) !== entry || !isObject(value)) return;
+        this.resolved.set(id, value);
+        livePools.set(value, entry as PoolEntry<unknown>);
+      },
+      () => {
+        // A failed creation leaves nothing behind: the next call retries.
+        if (this.pools.get(id) === entry) this.pools.delete(id);
+      },
+    );
     return pool;
   }
 
@@ -64,6 +97,9 @@ export class PoolManager<T> {
     const entry = this.pools.get(id);
     if (!entry) return;
     this.pools.delete(id);
+    const value = this.resolved.get(id);
+    this.resolved.delete(id);
+    if (value !== undefined && isObject(value)) livePools.delete(value);
     await entry.pool.then(this.destroy).catch(() => undefined);
   }
 
@@ -77,4 +113,8 @@ export class PoolManager<T> {
     clearInterval(this.timer);
     await Promise.all([...this.pools.keys()].map((id) => this.close(id)));
   }
+}
+
+function isObject(value: unknown): value is object {
+  return (typeof value === 'object' && value !== null) || typeof value === 'function';
 }
