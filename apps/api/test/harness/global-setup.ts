@@ -13,10 +13,28 @@ declare module 'vitest' {
 
 /**
  * Starts one throwaway PostgreSQL and one MariaDB for the whole run, unless TEST_POSTGRES_URL /
- * TEST_MYSQL_URL name existing servers. Tests create their own databases on them.
+ * TEST_MYSQL_URL name existing servers. Tests create their own databases on them. The servers
+ * are stopped by the teardown, and also when the run is interrupted (Ctrl+C, SIGTERM, exit),
+ * so no daemon outlives its run.
  */
 export default async function setup(project: TestProject): Promise<() => void> {
   const stops: (() => void)[] = [];
+  const stopAll = () => {
+    for (const stop of stops.splice(0)) {
+      try {
+        stop();
+      } catch {
+        // already stopped
+      }
+    }
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    stopAll();
+    process.kill(process.pid, signal);
+  };
+  process.once('exit', stopAll);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const [pgUrl, myUrl] = await Promise.all([
     process.env.TEST_POSTGRES_URL ??
       startPostgres().then((s) => {
@@ -31,7 +49,5 @@ export default async function setup(project: TestProject): Promise<() => void> {
   ]);
   project.provide('postgresAdminUrl', pgUrl);
   project.provide('mysqlAdminUrl', myUrl);
-  return () => {
-    for (const stop of stops) stop();
-  };
+  return stopAll;
 }
