@@ -50,13 +50,19 @@ export class PostgresExecutor implements SqlExecutor {
     }
     let healthy = true;
     const timeoutMs = Math.max(1, Math.floor(run.limits.timeoutMs));
-    // Backstop if the server never answers: destroy the socket (the pool then drops it).
+    let rowStream: QueryStream | undefined;
+    // Backstop if the server never answers: destroy the socket (the pool then drops it) and
+    // the row stream, whose iterator otherwise can wait forever on a connection that died
+    // mid-run (server shutdown under load: test/reliability/faults.spec.ts).
     const backstop = setTimeout(() => {
       healthy = false;
       disposeConnection(conn, 'query proxy client timeout');
       (
         conn as unknown as { connection?: { stream?: { destroy(): void } } }
       ).connection?.stream?.destroy();
+      rowStream?.destroy(
+        Object.assign(new Error('no answer from the database'), { name: 'TimeoutError' }),
+      );
     }, timeoutMs + CLIENT_GRACE_MS);
     try {
       // timeoutMs is a validated integer: the only value in this text, and not user-chosen text.
@@ -69,6 +75,7 @@ export class PostgresExecutor implements SqlExecutor {
         rowMode: 'array',
         batchSize: 200,
       } as ConstructorParameters<typeof QueryStream>[2]);
+      rowStream = stream;
       // The cursor writes Parse, Bind, Describe and Flush synchronously on submit; corking the
       // socket sends them in one write instead of four (Node docs, writable.cork()).
       const socket = (conn as unknown as { connection?: { stream?: CorkableSocket } }).connection
