@@ -1,44 +1,26 @@
 import type { Knex } from 'knex';
 import { connect } from 'node:net';
 import type { ResolvedDatasource } from './connector';
-import { SqlConnectorBase } from './sql-connector-base';
-import {
-  parseWith,
-  SQL_SECRET_FIELDS,
-  SQL_TARGET_FIELDS,
-  sqlConfigFields,
-  sqlConfigSchema,
-  type SqlConfig,
-  sqlTlsOptions,
-} from './sql-config';
-
-const schema = sqlConfigSchema(3306);
+import type { ConnectorDeps } from './connector-deps';
+import { NetworkSqlConnector } from './network-sql-connector';
+import { sqlTlsOptions } from './sql-config';
 
 /**
  * MySQL and MariaDB through knex + mysql2. The configured host name stays in the driver's
  * config (it is the TLS server name mysql2 verifies), while the TCP stream is opened by us to
  * the egress-checked address.
  */
-export class MysqlConnector extends SqlConnectorBase {
+export class MysqlConnector extends NetworkSqlConnector {
   readonly type = 'mysql' as const;
   readonly label = 'MySQL / MariaDB';
   readonly placeholderStyle = 'question' as const;
-  readonly configFields = sqlConfigFields(3306);
-  readonly secretFields = SQL_SECRET_FIELDS;
-  readonly targetFields = SQL_TARGET_FIELDS;
 
-  parseConfig(config: unknown): Record<string, unknown> {
-    return parseWith(schema, config);
-  }
-
-  protected async preflight(ds: ResolvedDatasource): Promise<void> {
-    const config = parseWith(schema, ds.config);
-    sqlTlsOptions(config, ds.secrets);
-    await this.deps.egress.resolve(config.host, config.port);
+  constructor(deps: ConnectorDeps) {
+    super(deps, 3306);
   }
 
   protected knexConfig(ds: ResolvedDatasource, poolMax: number): Knex.Config {
-    const config: SqlConfig = parseWith(schema, ds.config);
+    const config = this.sqlConfig(ds);
     const tls = sqlTlsOptions(config, ds.secrets);
     const password = ds.secrets.password;
     const host = config.host.replace(/^\[|\]$/g, '');

@@ -1,43 +1,25 @@
 import type { Knex } from 'knex';
 import type { ResolvedDatasource } from './connector';
-import { SqlConnectorBase } from './sql-connector-base';
-import {
-  parseWith,
-  SQL_SECRET_FIELDS,
-  SQL_TARGET_FIELDS,
-  sqlConfigFields,
-  sqlConfigSchema,
-  type SqlConfig,
-  sqlTlsOptions,
-} from './sql-config';
-
-const schema = sqlConfigSchema(5432);
+import type { ConnectorDeps } from './connector-deps';
+import { NetworkSqlConnector } from './network-sql-connector';
+import { sqlTlsOptions } from './sql-config';
 
 /**
  * PostgreSQL through knex + pg. Each new connection resolves the host, checks every address
  * against the egress policy and connects to the first checked address; TLS verifies the
  * certificate against the configured host name (`servername` + `checkServerIdentity`).
  */
-export class PostgresConnector extends SqlConnectorBase {
+export class PostgresConnector extends NetworkSqlConnector {
   readonly type = 'postgres' as const;
   readonly label = 'PostgreSQL';
   readonly placeholderStyle = 'dollar' as const;
-  readonly configFields = sqlConfigFields(5432);
-  readonly secretFields = SQL_SECRET_FIELDS;
-  readonly targetFields = SQL_TARGET_FIELDS;
 
-  parseConfig(config: unknown): Record<string, unknown> {
-    return parseWith(schema, config);
-  }
-
-  protected async preflight(ds: ResolvedDatasource): Promise<void> {
-    const config = parseWith(schema, ds.config);
-    sqlTlsOptions(config, ds.secrets);
-    await this.deps.egress.resolve(config.host, config.port);
+  constructor(deps: ConnectorDeps) {
+    super(deps, 5432);
   }
 
   protected knexConfig(ds: ResolvedDatasource, poolMax: number): Knex.Config {
-    const config: SqlConfig = parseWith(schema, ds.config);
+    const config = this.sqlConfig(ds);
     const ssl = sqlTlsOptions(config, ds.secrets);
     const password = ds.secrets.password;
     return {
