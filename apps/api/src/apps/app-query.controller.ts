@@ -29,7 +29,7 @@ import {
   RequestMeta,
 } from '../auth/request-context';
 import { WorkspaceRole } from '../workspaces/workspace-role.guard';
-import { auditContext } from './app.controller';
+import { auditContextOf } from '../audit/audit.service';
 import { AppService } from './app.service';
 
 class CreateQueryDto extends createZodDto(ZCreateQueryRequest) {}
@@ -56,7 +56,7 @@ export class AppQueryController {
     @Uuid('appId') appId: string,
     @Body() body: CreateQueryDto,
   ): Promise<TSavedQuery> {
-    return this.apps.createQuery(m.workspaceId, appId, body, auditContext(user, meta));
+    return this.apps.createQuery(m.workspaceId, appId, body, auditContextOf(user, meta));
   }
 
   /** `PATCH .../apps/:appId/queries/:queryId` (editors): edits the draft query. */
@@ -70,7 +70,7 @@ export class AppQueryController {
     @Uuid('queryId') queryId: string,
     @Body() body: UpdateQueryDto,
   ): Promise<TSavedQuery> {
-    return this.apps.updateQuery(m.workspaceId, appId, queryId, body, auditContext(user, meta));
+    return this.apps.updateQuery(m.workspaceId, appId, queryId, body, auditContextOf(user, meta));
   }
 
   /** `DELETE .../apps/:appId/queries/:queryId` (editors). 204. */
@@ -84,7 +84,7 @@ export class AppQueryController {
     @Uuid('appId') appId: string,
     @Uuid('queryId') queryId: string,
   ): Promise<void> {
-    return this.apps.deleteQuery(m.workspaceId, appId, queryId, auditContext(user, meta));
+    return this.apps.deleteQuery(m.workspaceId, appId, queryId, auditContextOf(user, meta));
   }
 
   /**
@@ -112,7 +112,7 @@ export class AppQueryController {
       body.params,
       options.draft === 'true',
       m.role,
-      auditContext(user, meta),
+      auditContextOf(user, meta),
     );
   }
 }

@@ -17,6 +17,7 @@ import {
   ZCreateAppRequest,
   ZUpdateAppRequest,
 } from '@bastion/contracts';
+import { auditContextOf } from '../audit/audit.service';
 import { createZodDto } from 'nestjs-zod';
 import {
   AuthUser,
@@ -33,10 +34,6 @@ class CreateAppDto extends createZodDto(ZCreateAppRequest) {}
 class UpdateAppDto extends createZodDto(ZUpdateAppRequest) {}
 
 const AppId = () => Param('appId', new ParseUUIDPipe({ errorHttpStatusCode: 404 }));
-export const auditContext = (user: AuthUser, meta: RequestMeta) => ({
-  actor: { userId: user.id, email: user.email },
-  meta,
-});
 
 @ApiTags('apps')
 @Controller('workspaces/:wid/apps')
@@ -59,7 +56,7 @@ export class AppController {
     @ReqMeta() meta: RequestMeta,
     @Body() body: CreateAppDto,
   ): Promise<TApp> {
-    return this.apps.createApp(m.workspaceId, body, auditContext(user, meta));
+    return this.apps.createApp(m.workspaceId, body, auditContextOf(user, meta));
   }
 
   /** `GET /api/workspaces/:wid/apps/:appId` (editors) -> draft definition and draft queries. */
@@ -79,7 +76,7 @@ export class AppController {
     @AppId() appId: string,
     @Body() body: UpdateAppDto,
   ): Promise<TApp> {
-    return this.apps.updateApp(m.workspaceId, appId, body, auditContext(user, meta));
+    return this.apps.updateApp(m.workspaceId, appId, body, auditContextOf(user, meta));
   }
 
   /** `DELETE /api/workspaces/:wid/apps/:appId` (editors): the app, its queries, its published copy. 204. */
@@ -92,7 +89,7 @@ export class AppController {
     @ReqMeta() meta: RequestMeta,
     @AppId() appId: string,
   ): Promise<void> {
-    return this.apps.deleteApp(m.workspaceId, appId, auditContext(user, meta));
+    return this.apps.deleteApp(m.workspaceId, appId, auditContextOf(user, meta));
   }
 
   /** `POST /api/workspaces/:wid/apps/:appId/publish` (editors): freezes definition and queries. 200. */
@@ -105,7 +102,7 @@ export class AppController {
     @ReqMeta() meta: RequestMeta,
     @AppId() appId: string,
   ): Promise<TPublishedApp> {
-    return this.apps.publish(m.workspaceId, appId, auditContext(user, meta));
+    return this.apps.publish(m.workspaceId, appId, auditContextOf(user, meta));
   }
 
   /**

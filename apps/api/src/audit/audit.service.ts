@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { RequestMeta } from '../auth/request-context';
+import type { AuthUser, RequestMeta } from '../auth/request-context';
 import { redactText } from '../common/logging/redact-text';
 import { AuditAction, AuditDetails, BATCHED_ACTIONS } from './audit-action';
 import { canonicalDetails, computeAuditHash } from './audit-hash';
@@ -22,6 +22,11 @@ export interface AuditEntryInput {
 export interface AuditContext {
   actor: { userId: string; email: string } | null;
   meta: RequestMeta;
+}
+
+/** The audit context of a signed-in user's request (what controllers hand their services). */
+export function auditContextOf(user: AuthUser, meta: RequestMeta): AuditContext {
+  return { actor: { userId: user.id, email: user.email }, meta };
 }
 
 /** Meta for entries made outside a request (operator commands). */

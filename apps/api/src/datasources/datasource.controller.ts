@@ -18,6 +18,7 @@ import {
   ZTestNewDatasourceRequest,
   ZUpdateDatasourceRequest,
 } from '@bastion/contracts';
+import { auditContextOf } from '../audit/audit.service';
 import { createZodDto } from 'nestjs-zod';
 import {
   type AuthUser,
@@ -37,10 +38,6 @@ class TestNewDatasourceDto extends createZodDto(ZTestNewDatasourceRequest) {}
 
 // Unknown or malformed ids are 404, like another workspace's ids.
 const IdPipe = new ParseUUIDPipe({ errorHttpStatusCode: 404 });
-const actorOf = (user: AuthUser, meta: RequestMeta) => ({
-  actor: { userId: user.id, email: user.email },
-  meta,
-});
 
 /**
  * Datasources of a workspace. Admins create, update and delete; editors list, read and test;
@@ -67,7 +64,7 @@ export class DatasourceController {
     @CurrentUser() user: AuthUser,
     @ReqMeta() meta: RequestMeta,
   ): Promise<TDatasource> {
-    return this.datasources.create(m.workspaceId, body, actorOf(user, meta));
+    return this.datasources.create(m.workspaceId, body, auditContextOf(user, meta));
   }
 
   /** `POST /test` (editor) {type,config,secrets} -> {ok,message} for an unsaved datasource. */
@@ -104,7 +101,7 @@ export class DatasourceController {
     @CurrentUser() user: AuthUser,
     @ReqMeta() meta: RequestMeta,
   ): Promise<TDatasource> {
-    return this.datasources.update(m.workspaceId, id, body, actorOf(user, meta));
+    return this.datasources.update(m.workspaceId, id, body, auditContextOf(user, meta));
   }
 
   /** `DELETE /:id` (admin) -> 204. */
@@ -117,7 +114,7 @@ export class DatasourceController {
     @CurrentUser() user: AuthUser,
     @ReqMeta() meta: RequestMeta,
   ): Promise<void> {
-    return this.datasources.delete(m.workspaceId, id, actorOf(user, meta));
+    return this.datasources.delete(m.workspaceId, id, auditContextOf(user, meta));
   }
 
   /** `POST /:id/test` (editor) {config?,secrets?} -> {ok,message}; nothing is saved. */

@@ -8,6 +8,7 @@ import {
   ZUpdateMemberRequest,
   ZUpdateWorkspaceRequest,
 } from '@bastion/contracts';
+import { auditContextOf } from '../audit/audit.service';
 import { createZodDto } from 'nestjs-zod';
 import {
   AuthUser,
@@ -37,10 +38,7 @@ export class WorkspaceController {
     @CurrentUser() user: AuthUser,
     @ReqMeta() meta: RequestMeta,
   ): Promise<TWorkspace> {
-    return this.workspaces.createWorkspace(body.name, user.id, {
-      actor: { userId: user.id, email: user.email },
-      meta,
-    });
+    return this.workspaces.createWorkspace(body.name, user.id, auditContextOf(user, meta));
   }
 
   /** `GET /api/workspaces/:wid` (any member) -> {id,name,role,requireTwoFactor}. */
@@ -81,10 +79,13 @@ export class WorkspaceController {
     @CurrentUser() user: AuthUser,
     @ReqMeta() meta: RequestMeta,
   ): Promise<TMember> {
-    return this.workspaces.addMember(m.workspaceId, body.email, body.role, body.password, {
-      actor: { userId: user.id, email: user.email },
-      meta,
-    });
+    return this.workspaces.addMember(
+      m.workspaceId,
+      body.email,
+      body.role,
+      body.password,
+      auditContextOf(user, meta),
+    );
   }
 
   /** `PATCH /api/workspaces/:wid/members/:userId` (admin) {role}; 409 for the last admin. */
@@ -97,9 +98,6 @@ export class WorkspaceController {
     @CurrentUser() user: AuthUser,
     @ReqMeta() meta: RequestMeta,
   ): Promise<TMember> {
-    return this.workspaces.changeRole(m.workspaceId, userId, body.role, {
-      actor: { userId: user.id, email: user.email },
-      meta,
-    });
+    return this.workspaces.changeRole(m.workspaceId, userId, body.role, auditContextOf(user, meta));
   }
 }
