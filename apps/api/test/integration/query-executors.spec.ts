@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import knex, { Knex } from 'knex';
 import { compileSql } from '../../src/query-proxy/bind-parameters';
 import { MysqlExecutor } from '../../src/query-proxy/mysql-executor';
 import { PostgresExecutor } from '../../src/query-proxy/postgres-executor';
@@ -186,14 +187,14 @@ describe.each<SqlEngine>(['postgres', 'mysql', 'sqlite'])('SQL executor (%s)', (
     if (engine === 'postgres') {
       await new Promise((r) => setTimeout(r, 200));
       const active = await db.pool.raw(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND state = 'active' AND pid <> pg_backend_pid()",
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(30)%' AND state = 'active' AND pid <> pg_backend_pid()",
       );
       expect(active.rows[0].n).toBe(0);
     }
     if (engine === 'mysql') {
       await new Promise((r) => setTimeout(r, 1_500));
       const [rows] = (await db.pool.raw(
-        "SELECT count(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SLEEP(30)%' AND INFO NOT LIKE '%PROCESSLIST%'",
+        "SELECT count(*) AS n FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO LIKE '%SLEEP(30)%' AND INFO NOT LIKE '%PROCESSLIST%'",
       )) as [{ n: number }[]];
       expect(Number(rows[0].n)).toBe(0);
     }
@@ -218,5 +219,146 @@ describe.each<SqlEngine>(['postgres', 'mysql', 'sqlite'])('SQL executor (%s)', (
     for (const e of [syntax, missing]) {
       expect(e.message).not.toMatch(/127\.0\.0\.1|postgres:\/\/|mysql:\/\/|password/i);
     }
+  });
+});
+
+/**
+ * PostgreSQL's pipelined run (postgres-pipelined-run.ts): settings that end with the run on a
+ * reused connection, writes that commit (or fail) whole, empty statements, errors mid-stream,
+ * and a connection killed mid-run failing at once instead of at its timeout.
+ */
+describe('PostgreSQL pipelined run', () => {
+  let db: EngineDb;
+  /** One connection only, so every run and check below shares the same session. */
+  let single: Knex;
+  const executor = new PostgresExecutor();
+  const run = (sql: string, l = limits, on: Knex = single) =>
+    executor.run(on, { text: sql, values: [], limits: l });
+  const failure = (p: Promise<unknown>) =>
+    p.then(
+      () => ({ status: 0, message: 'no error' }),
+      (e: unknown) => e as { status: number; message: string },
+    );
+  beforeAll(async () => {
+    db = await createEngineDb('postgres');
+    single = knex({ client: 'pg', connection: db.url, pool: { min: 0, max: 1 } });
+    await db.pool.raw('CREATE TABLE w (id int)');
+    await db.pool.raw('CREATE TABLE d (id int UNIQUE DEFERRABLE INITIALLY DEFERRED)');
+    await db.pool.raw('INSERT INTO d VALUES (1)');
+  });
+  afterAll(async () => {
+    await single?.destroy();
+    await db?.close();
+  });
+
+  it('applies its settings to the statement only: the pooled session keeps its own', async () => {
+    const before = await single.raw<{ rows: { t: string; tz: string }[] }>(
+      "SELECT current_setting('statement_timeout') AS t, current_setting('TimeZone') AS tz",
+    );
+    const inside = await run(
+      "SELECT current_setting('statement_timeout') AS t, current_setting('TimeZone') AS tz, " +
+        "current_setting('bytea_output') AS b",
+      { ...limits, timeoutMs: 1_234 },
+    );
+    expect(inside.rows).toEqual([{ t: '1234ms', tz: 'UTC', b: 'hex' }]);
+    const after = await single.raw<{ rows: { t: string; tz: string }[] }>(
+      "SELECT current_setting('statement_timeout') AS t, current_setting('TimeZone') AS tz",
+    );
+    expect(after.rows).toEqual(before.rows);
+    expect(after.rows[0].t).toBe('0');
+  });
+
+  it('commits a write whole, and a write that fails at commit leaves nothing', async () => {
+    const inserted = await run('INSERT INTO w VALUES (42), (43) RETURNING id');
+    expect(inserted.rows).toEqual([{ id: 42 }, { id: 43 }]);
+    const count = await db.pool.raw<{ rows: { n: number }[] }>('SELECT count(*)::int AS n FROM w');
+    expect(count.rows[0].n).toBe(2);
+    // A deferred unique constraint is checked at commit, i.e. at the run's Sync.
+    const deferred = await failure(run('INSERT INTO d VALUES (1)'));
+    expect(deferred.status).toBe(422);
+    expect(deferred.message).toMatch(/duplicate key/);
+    const d = await db.pool.raw<{ rows: { n: number }[] }>('SELECT count(*)::int AS n FROM d');
+    expect(d.rows[0].n).toBe(1);
+    expect((await run('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  });
+
+  it('answers a statement of only comments with no columns and no rows', async () => {
+    const empty = await run('-- nothing to run');
+    expect(empty).toMatchObject({ columns: [], rows: [], rowCount: 0, truncated: false });
+    const update = await run('UPDATE w SET id = id WHERE false');
+    expect(update).toMatchObject({ columns: [], rows: [], rowCount: 0 });
+  });
+
+  it('fails cleanly on an error in a later batch and the session stays usable', async () => {
+    // Rows 1-200 arrive in the first batch; the division by zero happens in the second.
+    const midway = await failure(run('SELECT 1 / (g - 350) AS x FROM generate_series(1, 400) g'));
+    expect(midway.status).toBe(422);
+    expect(midway.message).toMatch(/division by zero/);
+    for (let i = 0; i < 3; i++) expect((await run('SELECT 2 AS two')).rows).toEqual([{ two: 2 }]);
+  });
+
+  it('fails at once, not at its timeout, when the server ends the connection mid-run', async () => {
+    const started = Date.now();
+    const marker = `slept_${Math.random().toString(36).slice(2, 10)}`;
+    const pending = failure(
+      run(`SELECT pg_sleep(30) AS ${marker}`, { ...limits, timeoutMs: 20_000 }),
+    );
+    // Find that statement's backend (this database only, running, exact text), then end it as
+    // a server shutdown would (57P01).
+    let pid: number | undefined;
+    for (let i = 0; i < 50 && pid === undefined; i++) {
+      const r = await db.pool.raw<{ rows: { pid: number }[] }>(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query = ?",
+        [`SELECT pg_sleep(30) AS ${marker}`],
+      );
+      pid = r.rows[0]?.pid;
+      if (pid === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(pid).toBeDefined();
+    await db.pool.raw('SELECT pg_terminate_backend(?)', [pid]);
+    const ended = await pending;
+    expect(ended.status).toBe(422);
+    expect(ended.message).toMatch(/could not be reached/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // The pool drops the dead connection and opens a new one.
+    expect((await run('SELECT 3 AS three')).rows).toEqual([{ three: 3 }]);
+  });
+});
+
+describe('MariaDB run whose connection is killed', () => {
+  let db: EngineDb;
+  beforeAll(async () => {
+    db = await createEngineDb('mysql');
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('fails at once, not at its timeout, and the pool serves the next run', async () => {
+    const executor = new MysqlExecutor();
+    const run = (sql: string, timeoutMs: number) =>
+      executor.run(db.pool, { text: sql, values: [], limits: { ...limits, timeoutMs } });
+    const started = Date.now();
+    const pending = run('SELECT SLEEP(30) AS slept', 20_000).then(
+      () => ({ status: 0, message: 'no error' }),
+      (e: unknown) => e as { status: number; message: string },
+    );
+    const processlist = async () => {
+      const [rows] = (await db.pool.raw(
+        "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO LIKE '%SLEEP(30) AS slept%' AND INFO NOT LIKE '%PROCESSLIST%'",
+      )) as [{ id: number }[]];
+      return rows;
+    };
+    let victims: { id: number }[] = [];
+    for (let i = 0; i < 50 && victims.length === 0; i++) {
+      victims = await processlist();
+      if (victims.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(victims).toHaveLength(1);
+    await db.pool.raw(`KILL CONNECTION ${Number(victims[0].id)}`);
+    const ended = await pending;
+    expect([422, 504]).toContain(ended.status);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await run('SELECT 3 AS three', 5_000)).rows).toEqual([{ three: 3 }]);
   });
 });

@@ -395,11 +395,11 @@ describe('query runs through the API', () => {
     expect(Date.now() - started).toBeLessThan(6_000);
     await new Promise((r) => setTimeout(r, 1_000));
     const pg = await dbs.postgres.pool.raw(
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND state = 'active' AND pid <> pg_backend_pid()",
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(30)%' AND state = 'active' AND pid <> pg_backend_pid()",
     );
     expect(pg.rows[0].n).toBe(0);
     const [maria] = (await dbs.mysql.pool.raw(
-      "SELECT count(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SLEEP(30)%' AND INFO NOT LIKE '%PROCESSLIST%'",
+      "SELECT count(*) AS n FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO LIKE '%SLEEP(30)%' AND INFO NOT LIKE '%PROCESSLIST%'",
     )) as [{ n: number }[]];
     expect(Number(maria[0].n)).toBe(0);
     for (const engine of ENGINES) {

@@ -1,0 +1,221 @@
+import type { FieldDef } from 'pg';
+import type { ResultColumn, RunLimits, RunResult } from '../datasources/connectors/connector';
+import { decodePgText, PG_TYPE_NAMES, RowCollector, uniqueColumnNames } from './result-encoding';
+
+/** The parts of pg's `Connection` (pg/lib/connection.js) a submittable writes to. */
+export interface PgWireConnection {
+  parse(query: { text: string; name?: string }): void;
+  bind(config: {
+    portal?: string;
+    statement?: string;
+    values?: unknown[];
+    valueMapper?: (value: unknown) => unknown;
+  }): void;
+  describe(message: { type: 'P' | 'S'; name?: string }): void;
+  execute(config: { portal?: string; rows?: number }): void;
+  flush(): void;
+  sync(): void;
+  stream: { cork?: () => void; uncork?: () => void };
+}
+
+/**
+ * Session settings for one run, set with `set_config(name, value, is_local => true)`: like
+ * `SET LOCAL`, each lasts only until the end of the current transaction (PostgreSQL docs,
+ * "System Administration Functions", set_config), so a pooled server never keeps them.
+ * $1 is the statement timeout in milliseconds.
+ */
+const RUN_SETTINGS_SQL =
+  "SELECT set_config('statement_timeout', $1, true), set_config('TimeZone', 'UTC', true), " +
+  "set_config('bytea_output', 'hex', true), set_config('DateStyle', 'ISO, YMD', true)";
+
+/** Rows asked for per Execute: bounds what one batch can hold in memory. */
+const BATCH_ROWS = 200;
+
+type Phase = 'settings' | 'statement' | 'syncing' | 'done';
+
+/**
+ * A bind value in the text format. Values are null, boolean, number or string
+ * (query-params.ts toDriverValue); anything else is sent as JSON text.
+ */
+const toWireText = (v: unknown): string | null => {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+};
+
+/** An error raised by the client side of a run (never a database message). */
+const localError = (message: string, code: string) => Object.assign(new Error(message), { code });
+
+/**
+ * One query-proxy run on a pg `Client`, written as a pg "submittable" (the interface
+ * `client.query(submittable)` accepts; pg-cursor and pg-query-stream use the same one).
+ *
+ * Wire protocol (PostgreSQL docs, "Message Flow", Extended Query and Pipelining): one write
+ * carries Parse/Bind/Execute of {@link RUN_SETTINGS_SQL}, then Parse/Bind/Describe/Execute
+ * (at most {@link BATCH_ROWS} rows) of the statement and a Flush. With no Sync in between, both
+ * run in one implicit transaction, so the settings apply to the statement and end with it.
+ * A PortalSuspended asks for the next batch; at CommandComplete, the caps, or a local error,
+ * one Sync ends the transaction (committing a data-modifying statement) and its
+ * ReadyForQuery settles the run. So a one-batch run costs two round trips, where
+ * `BEGIN; SET LOCAL ...`, a cursor and `COMMIT` cost five.
+ *
+ * The statement timeout runs from the statement's Parse (PostgreSQL starts a fresh statement
+ * timeout for each protocol message after an Execute completes, and keeps it running while a
+ * portal is suspended), so it bounds the whole run, batches included.
+ *
+ * Settles `promise` with the encoded result, or rejects with the database's error (it has a
+ * SQLSTATE `code`), a lost connection (`code` ECONNRESET) or a client-side decode error.
+ */
+export class PostgresPipelinedRun {
+  readonly promise: Promise<RunResult>;
+  /** False once the connection's state is unknown (lost socket, protocol surprise). */
+  healthy = true;
+  private resolve!: (result: RunResult) => void;
+  private reject!: (error: unknown) => void;
+  private phase: Phase = 'settings';
+  private connection: PgWireConnection | undefined;
+  private readonly collector: RowCollector;
+  private columns: ResultColumn[] = [];
+  private names: string[] = [];
+  private oids: number[] = [];
+  /** Set once the caps are reached: rows still arriving in the batch are dropped. */
+  private capped = false;
+  private failure: unknown;
+
+  constructor(
+    private readonly text: string,
+    private readonly values: unknown[],
+    private readonly limits: RunLimits,
+  ) {
+    this.collector = new RowCollector(limits.maxRows, limits.maxBytes);
+    this.promise = new Promise<RunResult>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  /** Called by pg's Client when the connection is free: writes the whole pipeline at once. */
+  submit(connection: PgWireConnection): Error | null {
+    this.connection = connection;
+    const timeoutMs = String(Math.max(1, Math.floor(this.limits.timeoutMs)));
+    // Writes go out as one packet (Node docs, writable.cork()).
+    connection.stream.cork?.();
+    try {
+      connection.parse({ text: RUN_SETTINGS_SQL });
+      connection.bind({ values: [timeoutMs] });
+      connection.execute({ rows: 0 });
+      connection.parse({ text: this.text });
+      connection.bind({ values: this.values, valueMapper: toWireText });
+      connection.describe({ type: 'P', name: '' });
+      connection.execute({ rows: BATCH_ROWS });
+      connection.flush();
+    } finally {
+      connection.stream.uncork?.();
+    }
+    return null;
+  }
+
+  handleRowDescription(message: { fields: FieldDef[] }): void {
+    this.names = uniqueColumnNames(message.fields.map((f) => f.name));
+    this.oids = message.fields.map((f) => f.dataTypeID);
+    this.columns = message.fields.map((f, i) => ({
+      name: this.names[i],
+      type: PG_TYPE_NAMES[f.dataTypeID] ?? `oid:${f.dataTypeID}`,
+    }));
+  }
+
+  handleDataRow(message: { fields: (string | null)[] }): void {
+    // The settings statement's one row, and rows past the caps, are not kept.
+    if (this.phase !== 'statement' || this.capped) return;
+    try {
+      const row: Record<string, unknown> = {};
+      for (let i = 0; i < this.names.length; i++) {
+        const v = message.fields[i];
+        row[this.names[i]] = v === null ? null : decodePgText(this.oids[i], v);
+      }
+      if (!this.collector.add(row)) this.capped = true;
+    } catch (error) {
+      this.failure ??= error;
+      this.capped = true;
+    }
+  }
+
+  handlePortalSuspended(): void {
+    if (this.capped) this.sync();
+    else {
+      this.connection?.execute({ rows: BATCH_ROWS });
+      this.connection?.flush();
+    }
+  }
+
+  handleCommandComplete(): void {
+    if (this.phase === 'settings') this.phase = 'statement';
+    else this.sync();
+  }
+
+  /** A statement that is only comments or blanks answers EmptyQueryResponse. */
+  handleEmptyQuery(): void {
+    this.sync();
+  }
+
+  handleReadyForQuery(): void {
+    this.phase = 'done';
+    if (this.failure !== undefined) {
+      this.reject(this.failure);
+      return;
+    }
+    this.resolve({
+      columns: this.columns,
+      rows: this.collector.rows,
+      rowCount: this.collector.rows.length,
+      truncated: this.collector.truncated,
+    });
+  }
+
+  /**
+   * A database error (ErrorResponse: the server skips to our Sync, then sends ReadyForQuery,
+   * which pg's Client consumes after detaching this run) or a lost connection. Settles at once.
+   */
+  handleError(error: unknown): void {
+    if (this.phase === 'done') return;
+    const code = (error as { code?: unknown } | null)?.code;
+    const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+    // Only a statement error leaves a live session: class 08 and 57P (shutdown, crash) end it.
+    const sessionLives = sqlState && !/^(08|57P)/.test(code);
+    if (!sessionLives) this.healthy = false;
+    if (sessionLives && this.phase !== 'syncing') this.sync();
+    this.phase = 'done';
+    this.reject(
+      sqlState
+        ? error
+        : localError(
+            (error as { message?: string } | null)?.message ?? 'connection lost',
+            'ECONNRESET',
+          ),
+    );
+  }
+
+  /** COPY is not a query-proxy statement: refuse it so the server ends the copy. */
+  handleCopyInResponse(connection: { sendCopyFail(message: string): void }): void {
+    connection.sendCopyFail('COPY is not supported by the query proxy');
+  }
+
+  handleCopyData(): void {
+    this.failure ??= localError('COPY is not supported by the query proxy', 'ECOPY');
+  }
+
+  /** Gives up on a connection that stopped answering: the run settles now, the socket is dropped. */
+  abandon(error: Error): void {
+    this.healthy = false;
+    if (this.phase === 'done') return;
+    this.phase = 'done';
+    this.reject(error);
+  }
+
+  private sync(): void {
+    if (this.phase === 'syncing' || this.phase === 'done') return;
+    this.phase = 'syncing';
+    this.connection?.sync();
+  }
+}
