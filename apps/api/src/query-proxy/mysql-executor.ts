@@ -17,6 +17,8 @@ interface MysqlConnection {
   query(options: Record<string, unknown> | string, cb?: (err: Error | null) => void): MysqlCommand;
   pause(): void;
   destroy(): void;
+  on(event: 'error' | 'end', cb: (err?: Error) => void): unknown;
+  removeListener(event: 'error' | 'end', cb: (err?: Error) => void): unknown;
   _handshakePacket?: { serverVersion?: string };
 }
 
@@ -65,6 +67,7 @@ export class MysqlExecutor implements SqlExecutor {
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
     let destroyTimer: NodeJS.Timeout | undefined;
+    const abort: { run?: (err: Error) => void } = {};
     try {
       // Our pool, our session setting: TIMESTAMP values read back in UTC.
       await simpleQuery(conn, "SET time_zone = '+00:00'");
@@ -77,12 +80,15 @@ export class MysqlExecutor implements SqlExecutor {
           healthy = false;
           timedOut = true;
           void this.killQuery(pool, threadId);
-          // Last resort: a server that ignores KILL loses the socket.
-          destroyTimer = setTimeout(() => conn.destroy(), 2_000);
+          // Last resort: a server that ignores KILL loses the socket, and the run settles.
+          destroyTimer = setTimeout(() => {
+            conn.destroy();
+            abort.run?.(new Error('no answer from the database'));
+          }, 2_000);
         },
         timeoutMs + (isMariaDb ? CLIENT_GRACE_MS : 0),
       );
-      return await this.stream(conn, sql, run, () => {
+      return await this.stream(conn, sql, run, abort, () => {
         healthy = false; // stopped mid-result: the rest of it would still be on the wire
       });
     } catch (error) {
@@ -109,6 +115,7 @@ export class MysqlExecutor implements SqlExecutor {
     conn: MysqlConnection,
     sql: string,
     run: SqlRun,
+    abort: { run?: (err: Error) => void },
     onCut: () => void,
   ): Promise<RunResult> {
     return new Promise<RunResult>((resolve, reject) => {
@@ -116,9 +123,33 @@ export class MysqlExecutor implements SqlExecutor {
       let names: string[] = [];
       let types: string[] = [];
       let settled = false;
+      // mysql2 reports a lost connection (server shutdown, KILL CONNECTION, dropped socket) on
+      // the connection, not on a command without a callback: without these listeners such a
+      // run never settled (test/integration/query-executors.spec.ts).
+      const lost = (err?: Error) => {
+        if (settled) return;
+        settled = true;
+        onCut();
+        detach();
+        reject(
+          err ??
+            Object.assign(new Error('Connection lost: the server closed the connection'), {
+              code: 'PROTOCOL_CONNECTION_LOST',
+            }),
+        );
+      };
+      const onEnd = () => lost();
+      abort.run = lost;
+      const detach = () => {
+        conn.removeListener('error', lost);
+        conn.removeListener('end', onEnd);
+      };
+      conn.on('error', lost);
+      conn.on('end', onEnd);
       const finish = () => {
         if (settled) return;
         settled = true;
+        detach();
         resolve({
           columns: names.map((name, i) => ({ name, type: types[i] })),
           rows: collector.rows,
@@ -160,6 +191,7 @@ export class MysqlExecutor implements SqlExecutor {
       cmd.on('error', (err) => {
         if (settled) return;
         settled = true;
+        detach();
         reject(err);
       });
       cmd.on('end', finish);

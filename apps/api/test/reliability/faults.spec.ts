@@ -74,8 +74,8 @@ describe('datasource PostgreSQL stops during a load and comes back', () => {
       name: 'now',
       datasourceId: ds.json<{ id: string }>().id,
       body: { sql: 'SELECT 1 AS one, now() AS at' },
-      // A run caught by the shutdown ends by this limit at the latest (504), not hangs.
-      timeoutMs: 1_000,
+      // Long enough that a run caught by the shutdown would show as a 504 if it waited for it.
+      timeoutMs: 5_000,
     });
     await publish(t, admin, wid, appId);
 
@@ -128,10 +128,12 @@ describe('datasource PostgreSQL stops during a load and comes back', () => {
     expect(firstOkAfter!.at + firstOkAfter!.ms - backAt).toBeLessThan(3_000);
     expect(tail.length).toBeGreaterThan(10);
     expect(tail.every((o) => o.status === 200)).toBe(true);
-    // Every other answer was a documented one, never a 500. A run in flight when the server
-    // went away ends by its limit at the latest (1 s + the executor's 2 s client grace): 504.
-    const other = outcomes.filter((o) => ![200, 422, 503].includes(o.status));
-    expect(other.filter((o) => o.status !== 504 || o.at > stoppedAt || o.ms > 3_500)).toEqual([]);
+    // Every answer was a documented one, never a 500 or a timeout: a run in flight when the
+    // server went away fails at once (422), not at its limit.
+    expect(outcomes.filter((o) => ![200, 422, 503].includes(o.status))).toEqual([]);
+    expect(Math.max(...outcomes.filter((o) => o.status !== 200).map((o) => o.ms))).toBeLessThan(
+      2_000,
+    );
   });
 });
 
