@@ -120,7 +120,7 @@ async function configureApp(app: NestFastifyApplication, config: AppConfig): Pro
       void reply.header(CORRELATION_HEADER, request.id);
       done();
     });
-  await registerSecurityHeaders(app);
+  registerSecurityHeaders(app);
   registerCors(app, config.corsOrigins);
   await app.register(fastifyCookie);
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,19 +1,67 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
+import { intOrNull, placeholderOf } from '../database/raw-statement';
 import { AppEntity } from './app.entity';
 import { AppPublishedQueryEntity, AppQueryEntity } from './app-query.entity';
+
+/** What a run needs of a saved query (its draft or its published copy). */
+export interface RunnableQuery {
+  datasourceId: string;
+  /** JSON text: `{sql}` or `{method,path,headers?,query?,body?}`. */
+  body: string;
+  /** JSON text of the declared parameters (`TQueryParamSpec[]`). */
+  params: string;
+  /** Milliseconds; null: the server default. */
+  timeoutMs: number | null;
+  /** null: the server default. */
+  maxRows: number | null;
+}
+
+/** A raw row of the run statements (snake_case column names, driver-typed integers). */
+interface RunnableQueryRow {
+  datasource_id: string;
+  body: string;
+  params: string;
+  timeout_ms: number | string | null;
+  max_rows: number | string | null;
+}
+
+function toRunnableQuery(rows: RunnableQueryRow[]): RunnableQuery | null {
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    datasourceId: row.datasource_id,
+    body: row.body,
+    params: row.params,
+    timeoutMs: intOrNull(row.timeout_ms),
+    maxRows: intOrNull(row.max_rows),
+  };
+}
 
 /** Apps, draft queries and published queries. Every method takes the workspace id first. */
 @Injectable()
 export class AppRepository {
+  // The run path's lookups as raw statements built once: TypeORM's find builder cost more CPU
+  // per run than the read itself (bench/README.md, "Query proxy").
+  private readonly publishedRunSql: string;
+  private readonly draftRunSql: string;
+
   constructor(
     private readonly dataSource: DataSource,
     @InjectRepository(AppEntity) private readonly apps: Repository<AppEntity>,
     @InjectRepository(AppQueryEntity) private readonly queries: Repository<AppQueryEntity>,
     @InjectRepository(AppPublishedQueryEntity)
     private readonly published: Repository<AppPublishedQueryEntity>,
-  ) {}
+  ) {
+    const p = placeholderOf(dataSource);
+    const columns = 'datasource_id, body, params, timeout_ms, max_rows';
+    // Bound in this order: workspace id, app id, query id.
+    this.publishedRunSql = `SELECT ${columns} FROM app_published_queries
+      WHERE workspace_id = ${p(1)} AND app_id = ${p(2)} AND query_id = ${p(3)} LIMIT 1`;
+    this.draftRunSql = `SELECT ${columns} FROM app_queries
+      WHERE workspace_id = ${p(1)} AND app_id = ${p(2)} AND id = ${p(3)} LIMIT 1`;
+  }
 
   listApps(workspaceId: string, publishedOnly: boolean): Promise<AppEntity[]> {
     const qb = this.apps
@@ -56,6 +104,21 @@ export class AppRepository {
     return this.queries.findOneBy({ workspaceId, appId, id: queryId });
   }
 
+  /**
+   * The draft of a query, for a run (`?draft=true`): one statement scoped by workspace and app.
+   * @returns null when the app is not in this workspace or has no such query.
+   */
+  async findRunnableQuery(
+    workspaceId: string,
+    appId: string,
+    queryId: string,
+  ): Promise<RunnableQuery | null> {
+    const params = [workspaceId, appId, queryId];
+    return toRunnableQuery(
+      await this.dataSource.query<RunnableQueryRow[]>(this.draftRunSql, params),
+    );
+  }
+
   findQueryByName(
     workspaceId: string,
     appId: string,
@@ -84,12 +147,19 @@ export class AppRepository {
     return this.published.find({ where: { workspaceId, appId }, order: { name: 'ASC' } });
   }
 
-  findPublishedQuery(
+  /**
+   * The published copy of a query, for a run: one statement scoped by workspace and app.
+   * @returns null when the app is not in this workspace or the query was never published.
+   */
+  async findPublishedQuery(
     workspaceId: string,
     appId: string,
     queryId: string,
-  ): Promise<AppPublishedQueryEntity | null> {
-    return this.published.findOneBy({ workspaceId, appId, queryId });
+  ): Promise<RunnableQuery | null> {
+    const params = [workspaceId, appId, queryId];
+    return toRunnableQuery(
+      await this.dataSource.query<RunnableQueryRow[]>(this.publishedRunSql, params),
+    );
   }
 
   /**

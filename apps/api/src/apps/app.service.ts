@@ -24,7 +24,7 @@ import { roleAtLeast } from '../workspaces/workspace-role.guard';
 import { AppEntity } from './app.entity';
 import { AppErrorCode, AppsException } from './app.exception';
 import { AppQueryEntity } from './app-query.entity';
-import { AppRepository } from './app.repository';
+import { AppRepository, RunnableQuery } from './app.repository';
 
 const appNotFound = () => new AppsException(AppErrorCode.AppNotFound, 'App not found');
 const queryNotFound = () => new AppsException(AppErrorCode.QueryNotFound, 'Query not found');
@@ -299,13 +299,7 @@ export class AppService {
   ): Promise<TRunQueryResponse> {
     // Hot path: one metadata lookup. Both tables are scoped by workspace and app, so a row
     // found proves the app exists in this workspace; a miss is 404 (or 403 for a draft-only).
-    let source: {
-      datasourceId: string;
-      body: string;
-      params: string;
-      timeoutMs: number | null;
-      maxRows: number | null;
-    };
+    let source: RunnableQuery;
     if (draft) {
       if (!roleAtLeast(role, 'editor')) {
         throw new AppsException(
@@ -313,7 +307,7 @@ export class AppService {
           'Only editors can run draft queries',
         );
       }
-      const q = await this.repository.findQuery(workspaceId, appId, queryId);
+      const q = await this.repository.findRunnableQuery(workspaceId, appId, queryId);
       if (!q) throw queryNotFound();
       source = q;
     } else {

@@ -1,8 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Not } from 'typeorm';
+import { placeholderOf } from '../database/raw-statement';
+import type { DatasourceType } from './connectors/connector';
 import { DatasourceSecretEntity } from './datasource-secret.entity';
 import { DatasourceEntity } from './datasource.entity';
+
+/** What a run needs of a datasource row (no name, no timestamps, no secrets). */
+export type DatasourceRunRow = Pick<
+  DatasourceEntity,
+  'id' | 'workspaceId' | 'version' | 'type' | 'config'
+>;
+
+/** A raw row of the run statement (snake_case column names, driver-typed integers). */
+interface DatasourceRunRawRow {
+  id: string;
+  workspace_id: string;
+  version: number | string;
+  type: string;
+  config: string;
+}
 
 /**
  * Queries on `datasources` and `datasource_secrets`. Every method takes the workspace id
@@ -11,7 +28,15 @@ import { DatasourceEntity } from './datasource.entity';
  */
 @Injectable()
 export class DatasourceRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  // The run path's lookup as a raw statement built once: TypeORM's find builder cost more CPU
+  // per run than the read itself (bench/README.md, "Query proxy").
+  private readonly runSql: string;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    const p = placeholderOf(dataSource);
+    this.runSql = `SELECT id, workspace_id, version, type, config FROM datasources
+      WHERE workspace_id = ${p(1)} AND id = ${p(2)} LIMIT 1`;
+  }
 
   /** Runs `fn` in one transaction. */
   transaction<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
@@ -32,6 +57,27 @@ export class DatasourceRepository {
     manager?: EntityManager,
   ): Promise<DatasourceEntity | null> {
     return this.m(manager).findOneBy(DatasourceEntity, { workspaceId, id });
+  }
+
+  /**
+   * The columns a run needs of one datasource: one statement scoped by workspace.
+   * `config` is the stored JSON text.
+   * @returns null when the datasource is not in this workspace.
+   */
+  async findForRun(workspaceId: string, id: string): Promise<DatasourceRunRow | null> {
+    const [row] = await this.dataSource.query<DatasourceRunRawRow[]>(this.runSql, [
+      workspaceId,
+      id,
+    ]);
+    if (!row) return null;
+    return {
+      id: row.id,
+      workspaceId: row.workspace_id,
+      // NOT NULL integer; a driver may hand it over as a string.
+      version: Number(row.version),
+      type: row.type as DatasourceType,
+      config: row.config,
+    };
   }
 
   /** True when another datasource of the workspace has this (lower-cased) name. */

@@ -349,7 +349,8 @@ export class DatasourceService {
     workspaceId: string,
     datasourceId: string,
   ): Promise<Omit<ResolvedDatasource, 'secrets'>> {
-    const row = await this.find(workspaceId, datasourceId);
+    const row = await this.repo.findForRun(workspaceId, datasourceId);
+    if (!row) throw datasourceNotFound();
     return {
       id: row.id,
       workspaceId: row.workspaceId,
@@ -370,7 +371,7 @@ export class DatasourceService {
     return row;
   }
 
-  private storedConfig(row: DatasourceEntity): Record<string, unknown> {
+  private storedConfig(row: Pick<DatasourceEntity, 'config'>): Record<string, unknown> {
     return JSON.parse(row.config) as Record<string, unknown>;
   }
 

@@ -10,7 +10,13 @@ import {
   TestSession,
 } from '../harness/auth-fixtures';
 import { createEngineDb, EngineDb } from '../harness/query-engines';
-import { createApp, createDatasourceFor, createQuery, publish } from '../harness/query-fixtures';
+import {
+  createApp,
+  createDatasourceFor,
+  createQuery,
+  publish,
+  runQuery,
+} from '../harness/query-fixtures';
 import { createTestApp, MetadataStore, TestApp } from '../harness/test-app';
 
 const definition = (queryId?: string) => ({
@@ -298,6 +304,23 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])(
       expect((await call(t, editor, 'GET', `${w}/apps/not-a-uuid`)).statusCode).toBe(404);
     });
 
+    it('runs the saved query with its own row cap, published and draft', async () => {
+      const appId = await createApp(t, editor, wid, 'Caps');
+      const queryId = await createQuery(t, editor, wid, appId, {
+        name: 'three',
+        datasourceId: dsId,
+        body: { sql: 'SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3' },
+        maxRows: 2,
+        timeoutMs: 5000,
+      });
+      await publish(t, editor, wid, appId);
+      for (const draft of [false, true]) {
+        const res = await runQuery(t, editor, wid, appId, queryId, { params: {} }, draft);
+        expect(res.statusCode, res.body).toBe(200);
+        expect(res.json()).toMatchObject({ rows: [{ n: 1 }, { n: 2 }], truncated: true });
+      }
+    });
+
     it("does not return another workspace's apps or queries, even by id", async () => {
       const theirApp = await createApp(t, outsider, outsider.workspaceId, 'Theirs');
       const mine = await createApp(t, editor, wid, 'Mine');
@@ -313,6 +336,28 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])(
       expect(
         (await call(t, editor, 'GET', `/api/workspaces/${wid}/apps/${theirApp}`)).statusCode,
       ).toBe(404);
+      // Runs: the query and datasource lookups are scoped by the route's workspace. The
+      // outsider administers their own workspace, so a draft run is not refused by role.
+      const mineQuery = await createQuery(t, editor, wid, mine, {
+        name: 'mine',
+        datasourceId: dsId,
+        body: { sql: 'SELECT 1 AS one' },
+      });
+      await publish(t, editor, wid, mine);
+      const theirs = outsider.workspaceId;
+      for (const draft of [false, true]) {
+        const own = await runQuery(t, editor, wid, mine, mineQuery, { params: {} }, draft);
+        expect(own.statusCode, own.body).toBe(200);
+        for (const app of [mine, theirApp]) {
+          const res = await runQuery(t, outsider, theirs, app, mineQuery, { params: {} }, draft);
+          expect(res.statusCode, `draft=${draft} app=${app}: ${res.body}`).toBe(404);
+        }
+      }
+      const preview = await call(t, outsider, 'POST', `${ow}/datasources/${dsId}/preview`, {
+        query: { sql: 'SELECT 1' },
+        params: {},
+      });
+      expect(preview.statusCode).toBe(404);
     });
   },
 );

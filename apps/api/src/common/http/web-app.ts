@@ -20,6 +20,8 @@ export async function registerWebApp(app: NestFastifyApplication, dir: string): 
     prefix: '/',
     wildcard: false,
     index: false,
+    // Without this, @fastify/send overwrites the Cache-Control set below with `max-age=0`.
+    cacheControl: false,
     setHeaders: (res, path) => {
       res.setHeader(
         'cache-control',
