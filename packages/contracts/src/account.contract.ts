@@ -52,8 +52,13 @@ export const ZChangePasswordRequest = z.object({
 });
 export type TChangePasswordRequest = z.infer<typeof ZChangePasswordRequest>;
 
-/** `GET /api/auth/sessions`: the caller's live sessions, newest first. */
+/**
+ * `GET /api/auth/sessions`: the caller's live sessions, newest first. `id` is the session's
+ * public id: random, unrelated to the cookie token or its hash, so it opens nothing; pass it to
+ * `DELETE /api/auth/sessions/:sessionId`.
+ */
 export const ZSessionInfo = z.object({
+  id: z.uuid(),
   createdAt: z.string(),
   lastSeenAt: z.string(),
   ip: z.string().nullable(),

@@ -11,6 +11,7 @@ export const AUDIT_ACTIONS = [
   'auth.2fa_enabled',
   'auth.2fa_disabled',
   'auth.password_changed',
+  'auth.session_revoked',
   'member.added',
   'member.role_changed',
   'member.removed',

@@ -1,5 +1,25 @@
-import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import {
   TLoginResponse,
   TSessionListResponse,
@@ -131,10 +151,51 @@ export class AuthController {
     });
   }
 
-  /** `GET /api/auth/sessions` -> the caller's live sessions (no ids or tokens). */
+  /**
+   * `GET /api/auth/sessions` -> the caller's live sessions, newest first:
+   * `[{id,createdAt,lastSeenAt,ip,userAgent,current}]`. `id` is the random public id (never the
+   * token or its hash).
+   */
   @Get('sessions')
   listSessions(@CurrentSession() session: AuthContext): Promise<TSessionListResponse> {
     return this.auth.listSessions(session.user.id, session.sessionId);
+  }
+
+  /**
+   * `DELETE /api/auth/sessions/:sessionId`: revokes one of the caller's own sessions, named by
+   * the public `id` of `GET /api/auth/sessions`; the next request with it is 401. Revoking the
+   * current session is a logout and clears the cookie. 204; 404 for an unknown id, another
+   * user's session or one already ended; 403 without `x-csrf-token`.
+   */
+  @Delete('sessions/:sessionId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke one of your own sessions' })
+  @ApiParam({ name: 'sessionId', description: 'Public session id from GET /api/auth/sessions' })
+  @ApiNoContentResponse({ description: 'Revoked; the cookie is cleared if it was this session' })
+  @ApiUnauthorizedResponse({ description: 'Not signed in' })
+  @ApiForbiddenResponse({ description: 'x-csrf-token missing or wrong' })
+  @ApiNotFoundResponse({ description: 'No live session of yours has this id' })
+  async revokeSession(
+    @CurrentSession() session: AuthContext,
+    @Param('sessionId', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) sessionId: string,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<void> {
+    const { current } = await this.auth.revokeSession(
+      session.user.id,
+      sessionId,
+      session.sessionId,
+    );
+    await this.audit.record({
+      action: 'auth.session_revoked',
+      actor: { userId: session.user.id, email: session.user.email },
+      workspaceId: null,
+      target: { type: 'user', id: session.user.id },
+      meta,
+      details: { sessionId: sessionId.toLowerCase(), current },
+    });
+    if (current) clearSessionCookie(request, reply);
   }
 
   /**

@@ -16,6 +16,8 @@ export enum AuthErrorCode {
   WrongConfirmationCode = 'wrong_confirmation_code',
   /** The current password given to change the password or turn two-factor off is wrong. */
   WrongCurrentPassword = 'wrong_current_password',
+  /** No live session of the caller has this public id (also another user's session). */
+  SessionNotFound = 'session_not_found',
 }
 
 /** HTTP status of each auth error code; exhaustive so a new code cannot be forgotten. */
@@ -37,6 +39,8 @@ export function httpStatusForAuthError(code: AuthErrorCode): number {
     case AuthErrorCode.TwoFactorAlreadyEnabled:
     case AuthErrorCode.TwoFactorNotEnrolled:
       return 409;
+    case AuthErrorCode.SessionNotFound:
+      return 404;
     case AuthErrorCode.TooManyAttempts:
       return 429;
   }

@@ -140,6 +140,23 @@ export class AuthService {
     this.logger.log(`All sessions of user ${userId} revoked`);
   }
 
+  /**
+   * Revokes one of the user's own live sessions, named by its public id (from
+   * {@link listSessions}); effective at once on this replica.
+   * @returns `current: true` when it was the caller's own session (the caller is now signed out).
+   * @throws AuthException SessionNotFound (404): unknown id, another user's session, or one
+   *   already revoked or expired
+   */
+  async revokeSession(
+    userId: string,
+    publicId: string,
+    currentSessionId: string,
+  ): Promise<{ current: boolean }> {
+    const revoked = await this.sessions.revokeByPublicId(userId, publicId.toLowerCase());
+    if (!revoked) throw new AuthException(AuthErrorCode.SessionNotFound, 'Session not found');
+    return { current: revoked === currentSessionId };
+  }
+
   /** The user's live sessions, newest first; `current` marks the caller's. */
   listSessions(userId: string, currentSessionId: string) {
     return this.sessions.listLive(userId, currentSessionId);

@@ -6,6 +6,13 @@ export class SessionEntity {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   id: string;
 
+  /**
+   * Random UUID naming the session in the API (list, revoke). Unrelated to the token, so
+   * knowing it opens nothing. Set on every row (migration `SessionPublicIds1764400600000`).
+   */
+  @Column({ name: 'public_id', type: 'varchar', length: 36 })
+  publicId: string;
+
   @Column({ name: 'user_id', type: 'varchar', length: 36 })
   userId: string;
 

@@ -11,6 +11,11 @@ export class SessionRepository {
     return this.repo.findOneBy({ id });
   }
 
+  /** A user's session by its public id, or null (another user's id is null too). */
+  findByPublicId(userId: string, publicId: string): Promise<SessionEntity | null> {
+    return this.repo.findOneBy({ userId, publicId });
+  }
+
   async insert(session: SessionEntity): Promise<void> {
     await this.repo.insert(session);
   }

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import type { TSessionListResponse } from '@bastion/contracts';
+import { randomUUID } from 'node:crypto';
 import { CachedSession, SessionCache } from './session-cache';
 import { SessionEntity } from './session.entity';
 import { SessionRepository } from './session.repository';
@@ -38,6 +40,7 @@ export class SessionService {
     const now = new Date();
     const session = Object.assign(new SessionEntity(), {
       id: sessionIdFor(token),
+      publicId: randomUUID(),
       userId,
       createdAt: now,
       lastSeenAt: now,
@@ -81,13 +84,26 @@ export class SessionService {
     this.cache.delete(sessionId);
   }
 
+  /**
+   * Revokes one live session of `userId`, named by its public id; effective at once on this
+   * replica. @returns the revoked session's id (token hash), or null when the user has no such
+   * live session (unknown, another user's, already revoked, expired or idle).
+   */
+  async revokeByPublicId(userId: string, publicId: string): Promise<string | null> {
+    const session = await this.sessions.findByPublicId(userId, publicId);
+    if (!session || !isLive(session, Date.now())) return null;
+    await this.revoke(session.id);
+    return session.id;
+  }
+
   /** Live sessions of a user (idle ones excluded), for the account page. */
-  async listLive(userId: string, currentSessionId: string) {
+  async listLive(userId: string, currentSessionId: string): Promise<TSessionListResponse> {
     const now = Date.now();
     const rows = await this.sessions.listActive(userId, new Date(now));
     return rows
-      .filter((s) => s.lastSeenAt.getTime() + SESSION_IDLE_MS > now)
+      .filter((s) => isLive(s, now))
       .map((s) => ({
+        id: s.publicId,
         createdAt: s.createdAt.toISOString(),
         lastSeenAt: s.lastSeenAt.toISOString(),
         ip: s.ip,
@@ -116,4 +132,13 @@ export class SessionService {
       user: { id: user.id, email: user.email, totpEnabled: user.totpEnabled },
     };
   }
+}
+
+/** Not revoked, not past its absolute expiry and not idle at `now` (ms since the epoch). */
+function isLive(session: SessionEntity, now: number): boolean {
+  return (
+    session.revokedAt === null &&
+    session.expiresAt.getTime() > now &&
+    session.lastSeenAt.getTime() + SESSION_IDLE_MS > now
+  );
 }

@@ -1,5 +1,24 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+} from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import {
   TMember,
   TWorkspace,
@@ -99,5 +118,34 @@ export class WorkspaceController {
     @ReqMeta() meta: RequestMeta,
   ): Promise<TMember> {
     return this.workspaces.changeRole(m.workspaceId, userId, body.role, auditContextOf(user, meta));
+  }
+
+  /**
+   * `DELETE /api/workspaces/:wid/members/:userId` (admin): removes the member from the
+   * workspace; their account and other memberships stay. 204. Their next request to this
+   * workspace is 404. 409 `last_admin` for the last admin (also removing yourself); 404 when the
+   * user is not a member of this workspace; 403 below admin or without `x-csrf-token`.
+   */
+  @Delete(':wid/members/:userId')
+  @WorkspaceRole('admin')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Remove a member from the workspace (admin)' })
+  @ApiParam({ name: 'userId', description: 'User id of the member to remove' })
+  @ApiNoContentResponse({ description: 'Removed' })
+  @ApiUnauthorizedResponse({ description: 'Not signed in' })
+  @ApiForbiddenResponse({ description: 'Not an admin of the workspace, or x-csrf-token missing' })
+  @ApiNotFoundResponse({ description: 'No such workspace for the caller, or not a member of it' })
+  @ApiConflictResponse({ description: 'last_admin: the workspace would be left without an admin' })
+  removeMember(
+    @CurrentMembership() m: MembershipContext,
+    @Param('userId', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) userId: string,
+    @CurrentUser() user: AuthUser,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<void> {
+    return this.workspaces.removeMember(
+      m.workspaceId,
+      userId.toLowerCase(),
+      auditContextOf(user, meta),
+    );
   }
 }

@@ -235,6 +235,42 @@ export class WorkspaceService {
   }
 
   /**
+   * Removes a member from the workspace (their account stays). The last admin cannot be removed,
+   * also not by themself: the workspace would have no one to manage it. The removed user's next
+   * request to the workspace is 404 on this replica at once (`deleteMembership` forgets the
+   * cached access); other replicas follow within `AUTH_CACHE_TTL_MS`.
+   * @throws WorkspaceException MemberNotFound (404: not a member of this workspace), LastAdmin (409)
+   */
+  async removeMember(workspaceId: string, userId: string, audit: AuditContext): Promise<void> {
+    const membership = await this.workspaces.findMembership(workspaceId, userId);
+    if (!membership)
+      throw new WorkspaceException(WorkspaceErrorCode.MemberNotFound, 'Member not found');
+    if (membership.role === 'admin' && (await this.workspaces.countAdmins(workspaceId)) <= 1) {
+      throw new WorkspaceException(
+        WorkspaceErrorCode.LastAdmin,
+        'userId: the last admin cannot be removed; a workspace needs at least one admin',
+      );
+    }
+    // Read before the delete: the entry names the email even if the account goes later.
+    const user = await this.users.findById(userId);
+    if (!(await this.workspaces.deleteMembership(workspaceId, userId))) {
+      // Removed by a concurrent request between the read and the delete.
+      throw new WorkspaceException(WorkspaceErrorCode.MemberNotFound, 'Member not found');
+    }
+    await this.audit.record({
+      action: 'member.removed',
+      ...audit,
+      workspaceId,
+      target: { type: 'user', id: userId },
+      details: {
+        email: user?.email ?? null,
+        role: membership.role,
+        self: audit.actor?.userId === userId,
+      },
+    });
+  }
+
+  /**
    * Operator command `admin create`: a new user who is admin of a new workspace, in one
    * transaction. Also closes first-run setup when this is the first user.
    * @throws AuthException EmailTaken (409), WeakPassword (400)

@@ -18,6 +18,8 @@ interface Ctx {
   wid: string;
   /** A viewer of the workspace whose role the member routes change (to the same role). */
   targetUserId: string;
+  /** A viewer the remove-member row removes (a fresh one per case). */
+  removableUserId: string;
   /** A REST datasource, a published app and its saved query, made by the admin. */
   datasourceId: string;
   appId: string;
@@ -25,7 +27,7 @@ interface Ctx {
 }
 
 /** Resources a DELETE row removes: each case gets a fresh one. */
-type Fresh = 'datasource' | 'app' | 'query';
+type Fresh = 'datasource' | 'app' | 'query' | 'member';
 
 /** One route: the least role it needs, and the status a caller with that role gets. */
 interface Route {
@@ -86,6 +88,14 @@ const ROUTES: Route[] = [
     body: () => ({ role: 'viewer' }),
     min: 'admin',
     ok: 200,
+  },
+  {
+    name: 'remove member',
+    method: 'DELETE',
+    path: (c) => `/api/workspaces/${c.wid}/members/${c.removableUserId}`,
+    min: 'admin',
+    ok: 204,
+    fresh: 'member',
   },
   {
     name: 'audit events',
@@ -256,12 +266,16 @@ const restDatasource = () => ({
   secrets: {},
 });
 
+const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
+
 /** Routes of the signed-in account itself (no workspace): any signed-in user, never anonymous. */
 const ACCOUNT_ROUTES: { method: Method; path: string; ok: number }[] = [
   { method: 'GET', path: '/api/me', ok: 200 },
   { method: 'GET', path: '/api/auth/sessions', ok: 200 },
   { method: 'GET', path: '/api/auth/two-factor', ok: 200 },
   { method: 'POST', path: '/api/auth/two-factor/enrol', ok: 200 },
+  // Only the caller's own sessions: an id that is no session of theirs is 404 for everyone.
+  { method: 'DELETE', path: `/api/auth/sessions/${NO_SUCH_ID}`, ok: 404 },
 ];
 
 const RANK: Record<TWorkspaceRole, number> = { viewer: 1, editor: 2, admin: 3 };
@@ -270,6 +284,17 @@ function expected(route: Route, caller: Caller): number | 'gate' {
   if (caller === 'anonymous') return 401;
   if (caller === 'outsider') return 404;
   return RANK[caller] >= RANK[route.min] ? route.ok : 403;
+}
+
+/** Adds a new viewer to the workspace (no sign-in); returns its user id. */
+async function seedMember(t: TestApp, admin: TestSession, wid: string): Promise<string> {
+  const res = await call(t, admin, 'POST', `/api/workspaces/${wid}/members`, {
+    email: testEmail('removable'),
+    password: testPassword(),
+    role: 'viewer',
+  });
+  if (res.statusCode !== 201) throw new Error(`member: ${res.statusCode} ${res.body}`);
+  return res.json<{ userId: string }>().userId;
 }
 
 /** Creates a datasource, an app with one saved query, and publishes it; returns their ids. */
@@ -308,6 +333,7 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('access matrix (%s)', (stor
     ctx = {
       wid: admin.workspaceId,
       targetUserId: target.userId,
+      removableUserId: await seedMember(t, admin, admin.workspaceId),
       ...(await seedResources(t, admin, admin.workspaceId)),
     };
   });
@@ -320,7 +346,12 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('access matrix (%s)', (stor
 
   it.each(cases)('$route.name as $caller', async ({ route, caller }) => {
     const session = caller === 'anonymous' ? undefined : sessions[caller];
-    const c = route.fresh ? { ...ctx, ...(await seedResources(t, sessions.admin, ctx.wid)) } : ctx;
+    const c =
+      route.fresh === 'member'
+        ? { ...ctx, removableUserId: await seedMember(t, sessions.admin, ctx.wid) }
+        : route.fresh
+          ? { ...ctx, ...(await seedResources(t, sessions.admin, ctx.wid)) }
+          : ctx;
     const res = await call(t, session, route.method, route.path(c), route.body?.(c));
     const want = expected(route, caller);
     const got = {
@@ -377,14 +408,15 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('access matrix (%s)', (stor
         expect(res.statusCode, `${route.path} as ${caller}`).toBe(route.ok);
       }
     }
-    for (const path of [
-      '/api/auth/password',
-      '/api/auth/sessions/revoke-all',
-      '/api/auth/logout',
-    ]) {
-      expect((await call(t, undefined, 'POST', path, {})).statusCode).toBe(401);
+    for (const [method, path] of [
+      ['POST', '/api/auth/password'],
+      ['POST', '/api/auth/sessions/revoke-all'],
+      ['POST', '/api/auth/logout'],
+      ['DELETE', `/api/auth/sessions/${NO_SUCH_ID}`],
+    ] as const) {
+      expect((await call(t, undefined, method, path, {})).statusCode).toBe(401);
       const noCsrf = await t.app.inject({
-        method: 'POST',
+        method,
         url: path,
         headers: { cookie: sessions.viewer.cookie },
         payload: {},

@@ -5,6 +5,7 @@ import { AuthTwoFactorRateLimits1764400250000 } from '../../auth/migrations/1764
 import { AuditEvents1764400500000 } from '../../audit/migrations/1764400500000-audit-events';
 import { Datasources1764400300000 } from '../../datasources/migrations/1764400300000-datasources';
 import { Apps1764400400000 } from '../../apps/migrations/1764400400000-apps';
+import { SessionPublicIds1764400600000 } from '../../auth/migrations/1764400600000-session-public-ids';
 
 /**
  * Every migration, in order. Listed statically (not globbed) so the same list works in the
@@ -18,4 +19,5 @@ export const MIGRATIONS = [
   AuditEvents1764400500000,
   Datasources1764400300000,
   Apps1764400400000,
+  SessionPublicIds1764400600000,
 ];

@@ -1,5 +1,6 @@
 import type {
   TRecoveryCodesResponse,
+  TSessionInfo,
   TSessionListResponse,
   TTwoFactorEnrolResponse,
   TTwoFactorStatusResponse,
@@ -8,6 +9,7 @@ import type {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { apiRequest } from '../../lib/api-client';
 import { ME_QUERY_KEY } from '../auth/use-me';
+import { useSignedOut } from '../workspaces/session-menu';
 
 const TWO_FACTOR_KEY = ['two-factor'] as const;
 
@@ -66,15 +68,33 @@ export function useChangePassword() {
   return useMutation({
     mutationFn: (body: { currentPassword: string; newPassword: string }) =>
       apiRequest<void>('POST', '/api/auth/password', body),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['sessions'] }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: SESSIONS_KEY }),
   });
 }
 
-/** `GET /api/auth/sessions`. */
+const SESSIONS_KEY = ['sessions'] as const;
+
+/** `GET /api/auth/sessions`: the caller's live sessions with their public ids. */
 export function useSessions() {
   return useQuery({
-    queryKey: ['sessions'],
+    queryKey: SESSIONS_KEY,
     queryFn: () => apiRequest<TSessionListResponse>('GET', '/api/auth/sessions'),
+  });
+}
+
+/**
+ * `DELETE /api/auth/sessions/:sessionId`: revokes one of the caller's sessions (204). Revoking
+ * the current one signs this browser out (the server clears the cookie), so it ends like a
+ * sign-out; any other refreshes the list.
+ */
+export function useRevokeSession() {
+  const queryClient = useQueryClient();
+  const signedOut = useSignedOut();
+  return useMutation({
+    mutationFn: (session: Pick<TSessionInfo, 'id' | 'current'>) =>
+      apiRequest<void>('DELETE', `/api/auth/sessions/${session.id}`),
+    onSuccess: (_data, session) =>
+      session.current ? signedOut() : queryClient.invalidateQueries({ queryKey: SESSIONS_KEY }),
   });
 }
 

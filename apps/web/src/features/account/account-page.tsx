@@ -1,10 +1,17 @@
+import type { TSessionInfo } from '@bastion/contracts';
 import { FormEvent, useState } from 'react';
 import { useNavigate } from 'react-router';
-import { ErrorNotice } from '../../components/error-notice';
+import { toast } from 'sonner';
+import { ErrorNotice, errorText } from '../../components/error-notice';
 import { Loading } from '../../components/loading';
 import { useMe } from '../auth/use-me';
 import { useSignOut } from '../workspaces/session-menu';
-import { useChangePassword, useCreateWorkspace, useSessions } from './account-api';
+import {
+  useChangePassword,
+  useCreateWorkspace,
+  useRevokeSession,
+  useSessions,
+} from './account-api';
 import { TwoFactorSection } from './two-factor-section';
 
 function ChangePasswordSection() {
@@ -76,8 +83,15 @@ function ChangePasswordSection() {
   );
 }
 
+/** A session's browser and address in a few words, for labels ("Firefox from 203.0.113.9"). */
+function describeSession(s: TSessionInfo): string {
+  const browser = s.userAgent ?? 'Unknown browser';
+  return s.ip ? `${browser} from ${s.ip}` : browser;
+}
+
 function SessionsSection() {
   const sessions = useSessions();
+  const revoke = useRevokeSession();
   const signOutEverywhere = useSignOut('/api/auth/sessions/revoke-all');
   return (
     <section aria-labelledby="sessions-title" className="card">
@@ -92,11 +106,14 @@ function SessionsSection() {
               <th scope="col">Last active</th>
               <th scope="col">Address</th>
               <th scope="col">Browser</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
             {sessions.data.map((s) => (
-              <tr key={s.createdAt + (s.ip ?? '') + (s.userAgent ?? '')}>
+              <tr key={s.id} aria-current={s.current ? 'true' : undefined}>
                 <td>
                   {new Date(s.createdAt).toLocaleString()}
                   {s.current && <strong> (this one)</strong>}
@@ -104,6 +121,28 @@ function SessionsSection() {
                 <td>{new Date(s.lastSeenAt).toLocaleString()}</td>
                 <td>{s.ip ?? '—'}</td>
                 <td>{s.userAgent ?? '—'}</td>
+                <td>
+                  <button
+                    type="button"
+                    className="secondary small danger"
+                    disabled={revoke.isPending}
+                    aria-label={
+                      s.current
+                        ? 'Revoke this session (signs you out here)'
+                        : `Revoke the session of ${describeSession(s)}, signed in ${new Date(s.createdAt).toLocaleString()}`
+                    }
+                    onClick={() =>
+                      revoke.mutate(s, {
+                        onSuccess: () => {
+                          if (!s.current) toast.success('Session revoked: it is signed out');
+                        },
+                        onError: (e) => toast.error(`Not revoked: ${errorText(e)}`),
+                      })
+                    }
+                  >
+                    {s.current ? 'Revoke (sign out)' : 'Revoke'}
+                  </button>
+                </td>
               </tr>
             ))}
           </tbody>

@@ -43,6 +43,22 @@ export function useChangeRole(workspaceId: string) {
   });
 }
 
+/**
+ * `DELETE /api/workspaces/:wid/members/:userId` (admin): 204; 409 for the last admin. Refreshes
+ * the member list and `/api/me` (removing yourself drops this workspace from it).
+ */
+export function useRemoveMember(workspaceId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (userId: string) =>
+      apiRequest<void>('DELETE', `/api/workspaces/${workspaceId}/members/${userId}`),
+    onSettled: async () => {
+      await queryClient.invalidateQueries({ queryKey: membersKey(workspaceId) });
+      await queryClient.invalidateQueries({ queryKey: ME_QUERY_KEY });
+    },
+  });
+}
+
 export function useUpdateWorkspace(workspaceId: string) {
   const queryClient = useQueryClient();
   return useMutation({

@@ -1,12 +1,17 @@
-import type { TWorkspaceRole } from '@bastion/contracts';
+import type { TMember, TWorkspaceRole } from '@bastion/contracts';
 import { FormEvent, useState } from 'react';
+import { useNavigate } from 'react-router';
+import { toast } from 'sonner';
+import { Dialog } from '../../components/dialog';
 import { ErrorNotice } from '../../components/error-notice';
 import { Loading } from '../../components/loading';
+import { useMe } from '../auth/use-me';
 import { useCurrentWorkspace } from '../workspaces/use-current-workspace';
 import {
   useAddMember,
   useChangeRole,
   useMembers,
+  useRemoveMember,
   useUpdateWorkspace,
   useWorkspace,
 } from './members-api';
@@ -88,11 +93,77 @@ function AddMemberForm({ workspaceId }: { workspaceId: string }) {
   );
 }
 
-/** `/w/:workspaceId/members` (admins): members and roles, adding members, two-factor policy. */
+/**
+ * Asks before removing `member` from the workspace; on success a toast says so. Removing
+ * yourself (allowed while another admin remains) leaves the workspace, so it goes home after.
+ */
+function RemoveMemberDialog({
+  workspaceId,
+  workspaceName,
+  member,
+  isSelf,
+  onClose,
+}: {
+  workspaceId: string;
+  workspaceName: string;
+  member: TMember | null;
+  isSelf: boolean;
+  onClose: () => void;
+}) {
+  const remove = useRemoveMember(workspaceId);
+  const navigate = useNavigate();
+  const close = () => {
+    remove.reset();
+    onClose();
+  };
+  return (
+    <Dialog open={member !== null} title="Remove member" onClose={close}>
+      {member && (
+        <div className="stack">
+          <p>
+            {isSelf
+              ? `Remove yourself from ${workspaceName}? You lose access to it at once.`
+              : `Remove ${member.email} from ${workspaceName}? They lose access at once; their account stays.`}
+          </p>
+          {remove.isError && <ErrorNotice error={remove.error} title="Not removed" />}
+          <div className="form-actions">
+            <button type="button" className="secondary" onClick={close}>
+              Cancel
+            </button>
+            <button
+              type="button"
+              className="danger"
+              disabled={remove.isPending}
+              onClick={() =>
+                remove.mutate(member.userId, {
+                  onSuccess: () => {
+                    toast.success(`Removed ${member.email} from ${workspaceName}`);
+                    close();
+                    if (isSelf) void navigate('/', { replace: true });
+                  },
+                })
+              }
+            >
+              {remove.isPending ? 'Removing…' : 'Remove member'}
+            </button>
+          </div>
+        </div>
+      )}
+    </Dialog>
+  );
+}
+
+/**
+ * `/w/:workspaceId/members` (admins): members and roles, adding and removing members, two-factor
+ * policy. The last admin has no Remove action (the API refuses it too).
+ */
 export function MembersPage() {
   const { workspaceId = '', membership, isAdmin } = useCurrentWorkspace();
+  const me = useMe();
   const members = useMembers(workspaceId);
   const changeRole = useChangeRole(workspaceId);
+  const [removing, setRemoving] = useState<TMember | null>(null);
+  const adminCount = members.data?.filter((m) => m.role === 'admin').length ?? 0;
   if (membership && !isAdmin) {
     return (
       <section className="card">
@@ -115,6 +186,9 @@ export function MembersPage() {
                 <th scope="col">Email</th>
                 <th scope="col">Role</th>
                 <th scope="col">Two-factor</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -141,12 +215,33 @@ export function MembersPage() {
                     </select>
                   </td>
                   <td>{m.twoFactorEnabled ? 'On' : 'Off'}</td>
+                  <td>
+                    {m.role === 'admin' && adminCount <= 1 ? (
+                      <small className="muted">Last admin</small>
+                    ) : (
+                      <button
+                        type="button"
+                        className="secondary small danger"
+                        aria-label={`Remove ${m.email}`}
+                        onClick={() => setRemoving(m)}
+                      >
+                        Remove
+                      </button>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         )}
         {changeRole.isError && <ErrorNotice error={changeRole.error} title="Role not changed" />}
+        <RemoveMemberDialog
+          workspaceId={workspaceId}
+          workspaceName={membership?.workspaceName ?? 'this workspace'}
+          member={removing}
+          isSelf={removing !== null && removing.userId === me.data?.user.id}
+          onClose={() => setRemoving(null)}
+        />
       </section>
       <section className="card">
         <AddMemberForm workspaceId={workspaceId} />

@@ -6,18 +6,27 @@ import { useCurrentWorkspace } from './use-current-workspace';
 import { WorkspaceSwitcher } from './workspace-switcher';
 import './account-ui.css';
 
-/** Signs out (`POST /api/auth/logout`), forgets cached data and goes to the sign-in page. */
-export function useSignOut(path = '/api/auth/logout') {
+/**
+ * What follows the end of this browser's session (sign out, sign out everywhere, revoking the
+ * current session): forget the CSRF token and every cached response, go to the sign-in page.
+ */
+export function useSignedOut(): () => void {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
+  return () => {
+    setCsrfToken(undefined);
+    queryClient.clear();
+    queryClient.setQueryData(ME_QUERY_KEY, null);
+    void navigate('/sign-in', { replace: true });
+  };
+}
+
+/** Signs out (`POST /api/auth/logout`), forgets cached data and goes to the sign-in page. */
+export function useSignOut(path = '/api/auth/logout') {
+  const signedOut = useSignedOut();
   return useMutation({
     mutationFn: () => apiRequest<void>('POST', path),
-    onSettled: () => {
-      setCsrfToken(undefined);
-      queryClient.clear();
-      queryClient.setQueryData(ME_QUERY_KEY, null);
-      void navigate('/sign-in', { replace: true });
-    },
+    onSettled: signedOut,
   });
 }
 
