@@ -169,7 +169,7 @@ async function runFull(pgUrl: string): Promise<void> {
       body: '{"params":{"id":1}}',
     },
     // The same session, CSRF-free read behind the same role guard, with no datasource: the
-    // framework floor (Nest, Fastify, helmet, session and membership lookups).
+    // framework floor (Nest, Fastify, security headers, session and membership lookups).
     floor: {
       url: `${base}/api/workspaces/${wid}/apps/${appRes.id as string}/published`,
       headers: { cookie },
@@ -306,8 +306,11 @@ async function main(): Promise<void> {
       log(`round ${i + 1}: full`);
       rounds.full.push(cannon(full.target, seconds, connections));
     }
-    log('floor: authenticated GET through the same stack, no datasource');
-    rounds.floor.push(cannon(full.floor!, seconds, connections));
+    // BENCH_FLOOR=0 skips it, so a CPU profile of the full server covers run rounds only.
+    if (process.env.BENCH_FLOOR !== '0') {
+      log('floor: authenticated GET through the same stack, no datasource');
+      rounds.floor.push(cannon(full.floor!, seconds, connections));
+    }
     const summary = (rs: CannonResult[]) => ({
       rps: rs.reduce((s, r) => s + r.requests.average, 0) / rs.length,
       p50: Math.max(...rs.map((r) => r.latency.p50)),
