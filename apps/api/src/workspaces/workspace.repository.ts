@@ -13,6 +13,15 @@ export interface MemberRow {
   totpEnabled: boolean;
 }
 
+/** Membership reads and writes inside {@link WorkspaceRepository.withMembershipLock}. */
+export interface MembershipTransaction {
+  findMembership(userId: string): Promise<MembershipEntity | null>;
+  countAdmins(): Promise<number>;
+  updateRole(userId: string, role: MembershipEntity['role']): Promise<void>;
+  /** @returns false when not a member. */
+  deleteMembership(userId: string): Promise<boolean>;
+}
+
 /** What the role guard needs to admit a member: its role and the workspace's 2FA policy. */
 export interface WorkspaceAccess {
   role: MembershipEntity['role'];
@@ -85,15 +94,6 @@ export class WorkspaceRepository {
     this.access.delete(`${workspaceId}/${membership.userId}`);
   }
 
-  async updateRole(
-    workspaceId: string,
-    userId: string,
-    role: MembershipEntity['role'],
-  ): Promise<void> {
-    await this.memberships.update({ workspaceId, userId }, { role });
-    this.access.delete(`${workspaceId}/${userId}`);
-  }
-
   /** Removes a member; effective at once on this replica. @returns false when not a member. */
   async deleteMembership(workspaceId: string, userId: string): Promise<boolean> {
     const result = await this.memberships.delete({ workspaceId, userId });
@@ -101,8 +101,39 @@ export class WorkspaceRepository {
     return (result.affected ?? 0) > 0;
   }
 
-  countAdmins(workspaceId: string): Promise<number> {
-    return this.memberships.countBy({ workspaceId, role: 'admin' });
+  /**
+   * Runs `fn` in one transaction that first locks the workspace row with a no-op UPDATE (a row
+   * lock on PostgreSQL, other replicas wait; the database write lock on SQLite), so two role
+   * changes or removals in one workspace never both pass an "is another admin left?" check
+   * (two admins removing each other at once would otherwise leave none). The access cache is
+   * cleared for the touched members after the commit.
+   * @returns what `fn` returns; a throw rolls the transaction back.
+   */
+  async withMembershipLock<T>(
+    workspaceId: string,
+    fn: (tx: MembershipTransaction) => Promise<T>,
+  ): Promise<T> {
+    const touched = new Set<string>();
+    try {
+      return await this.workspaces.manager.transaction(async (manager) => {
+        await manager.update(WorkspaceEntity, { id: workspaceId }, { id: workspaceId });
+        return fn({
+          findMembership: (userId) => manager.findOneBy(MembershipEntity, { workspaceId, userId }),
+          countAdmins: () => manager.countBy(MembershipEntity, { workspaceId, role: 'admin' }),
+          updateRole: async (userId, role) => {
+            touched.add(userId);
+            await manager.update(MembershipEntity, { workspaceId, userId }, { role });
+          },
+          deleteMembership: async (userId) => {
+            touched.add(userId);
+            const result = await manager.delete(MembershipEntity, { workspaceId, userId });
+            return (result.affected ?? 0) > 0;
+          },
+        });
+      });
+    } finally {
+      for (const userId of touched) this.access.delete(`${workspaceId}/${userId}`);
+    }
   }
 
   async listMembers(workspaceId: string): Promise<MemberRow[]> {

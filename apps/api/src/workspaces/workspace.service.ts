@@ -209,21 +209,23 @@ export class WorkspaceService {
     role: TWorkspaceRole,
     audit: AuditContext,
   ): Promise<TMember> {
-    const membership = await this.workspaces.findMembership(workspaceId, userId);
-    const user = membership ? await this.users.findById(userId) : null;
-    if (!membership || !user)
-      throw new WorkspaceException(WorkspaceErrorCode.MemberNotFound, 'Member not found');
-    if (
-      membership.role === 'admin' &&
-      role !== 'admin' &&
-      (await this.workspaces.countAdmins(workspaceId)) <= 1
-    ) {
-      throw new WorkspaceException(
-        WorkspaceErrorCode.LastAdmin,
-        'role: a workspace needs at least one admin',
-      );
-    }
-    await this.workspaces.updateRole(workspaceId, userId, role);
+    const { membership, user } = await this.workspaces.withMembershipLock(
+      workspaceId,
+      async (tx) => {
+        const found = await tx.findMembership(userId);
+        const account = found ? await this.users.findById(userId) : null;
+        if (!found || !account)
+          throw new WorkspaceException(WorkspaceErrorCode.MemberNotFound, 'Member not found');
+        if (found.role === 'admin' && role !== 'admin' && (await tx.countAdmins()) <= 1) {
+          throw new WorkspaceException(
+            WorkspaceErrorCode.LastAdmin,
+            'role: a workspace needs at least one admin',
+          );
+        }
+        await tx.updateRole(userId, role);
+        return { membership: found, user: account };
+      },
+    );
     await this.audit.record({
       action: 'member.role_changed',
       ...audit,
@@ -242,21 +244,24 @@ export class WorkspaceService {
    * @throws WorkspaceException MemberNotFound (404: not a member of this workspace), LastAdmin (409)
    */
   async removeMember(workspaceId: string, userId: string, audit: AuditContext): Promise<void> {
-    const membership = await this.workspaces.findMembership(workspaceId, userId);
-    if (!membership)
-      throw new WorkspaceException(WorkspaceErrorCode.MemberNotFound, 'Member not found');
-    if (membership.role === 'admin' && (await this.workspaces.countAdmins(workspaceId)) <= 1) {
-      throw new WorkspaceException(
-        WorkspaceErrorCode.LastAdmin,
-        'userId: the last admin cannot be removed; a workspace needs at least one admin',
-      );
-    }
-    // Read before the delete: the entry names the email even if the account goes later.
-    const user = await this.users.findById(userId);
-    if (!(await this.workspaces.deleteMembership(workspaceId, userId))) {
-      // Removed by a concurrent request between the read and the delete.
-      throw new WorkspaceException(WorkspaceErrorCode.MemberNotFound, 'Member not found');
-    }
+    const { membership, user } = await this.workspaces.withMembershipLock(
+      workspaceId,
+      async (tx) => {
+        const found = await tx.findMembership(userId);
+        if (!found)
+          throw new WorkspaceException(WorkspaceErrorCode.MemberNotFound, 'Member not found');
+        if (found.role === 'admin' && (await tx.countAdmins()) <= 1) {
+          throw new WorkspaceException(
+            WorkspaceErrorCode.LastAdmin,
+            'userId: the last admin cannot be removed; a workspace needs at least one admin',
+          );
+        }
+        // Read before the delete: the entry names the email even if the account goes later.
+        const account = await this.users.findById(userId);
+        await tx.deleteMembership(userId);
+        return { membership: found, user: account };
+      },
+    );
     await this.audit.record({
       action: 'member.removed',
       ...audit,

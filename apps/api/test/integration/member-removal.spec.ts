@@ -135,6 +135,34 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('member removal (%s)', (sto
     ]);
   });
 
+  it('two admins removing or demoting each other at once leave exactly one admin', async () => {
+    for (let round = 0; round < 3; round++) {
+      const a = await otherWorkspace(t);
+      const wid = a.workspaceId;
+      const b = await addMember(t, a, wid, 'admin');
+      const [ab, ba] = await Promise.all([
+        call(t, a, 'DELETE', memberUrl(wid, b.userId)),
+        call(t, b, 'DELETE', memberUrl(wid, a.userId)),
+      ]);
+      // The loser is refused by the service (409: last admin) or, when the winner committed
+      // before its guard ran, by the guard (404: no longer a member).
+      expect([ab.statusCode, ba.statusCode].filter((s) => s === 204)).toHaveLength(1);
+      expect([ab.statusCode, ba.statusCode].every((s) => [204, 404, 409].includes(s))).toBe(true);
+      const c = await addMember(t, ab.statusCode === 204 ? a : b, wid, 'admin');
+      const survivor = ab.statusCode === 204 ? a : b;
+      const [sc, cs] = await Promise.all([
+        call(t, survivor, 'PATCH', memberUrl(wid, c.userId), { role: 'viewer' }),
+        call(t, c, 'PATCH', memberUrl(wid, survivor.userId), { role: 'viewer' }),
+      ]);
+      // Likewise 409, or 403 from the guard once the loser is no longer an admin.
+      expect([sc.statusCode, cs.statusCode].filter((s) => s === 200)).toHaveLength(1);
+      expect([sc.statusCode, cs.statusCode].every((s) => [200, 403, 409].includes(s))).toBe(true);
+      const keeper = sc.statusCode === 200 ? survivor : c;
+      const members = await call(t, keeper, 'GET', `/api/workspaces/${wid}/members`);
+      expect(members.json<TMember[]>().filter((m) => m.role === 'admin')).toHaveLength(1);
+    }
+  });
+
   it('needs the CSRF header (403) and a session (401)', async () => {
     const member = await addMember(t, admin, admin.workspaceId, 'viewer');
     const url = memberUrl(admin.workspaceId, member.userId);
