@@ -23,7 +23,7 @@ interface MysqlConnection {
 }
 
 interface MysqlCommand {
-  on(event: 'fields', cb: (fields: MysqlField[]) => void): MysqlCommand;
+  on(event: 'fields', cb: (fields?: MysqlField[]) => void): MysqlCommand;
   on(event: 'result', cb: (row: unknown[] | Record<string, unknown>) => void): MysqlCommand;
   on(event: 'error', cb: (err: Error) => void): MysqlCommand;
   on(event: 'end', cb: () => void): MysqlCommand;
@@ -37,6 +37,8 @@ interface MysqlField {
 }
 
 const CLIENT_GRACE_MS = 1_000;
+const SERVER_STATUS_IN_TRANS = 0x0001;
+const SERVER_STATUS_AUTOCOMMIT = 0x0002;
 
 function simpleQuery(conn: MysqlConnection, sql: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -166,7 +168,8 @@ export class MysqlExecutor implements SqlExecutor {
         dateStrings: true,
         decimalNumbers: false,
       });
-      cmd.on('fields', (fields) => {
+      cmd.on('fields', (fields?: MysqlField[]) => {
+        if (!fields) return; // a statement without a result set (INSERT, SET, ...)
         names = uniqueColumnNames(fields.map((f) => f.name));
         types = fields.map((f) => mysqlTypeName(f));
       });
@@ -174,7 +177,13 @@ export class MysqlExecutor implements SqlExecutor {
         if (settled) return;
         if (!Array.isArray(raw)) {
           // A write statement: report affected rows as a one-row result.
-          const info = raw as { affectedRows?: number; insertId?: number };
+          const info = raw as { affectedRows?: number; insertId?: number; serverStatus?: number };
+          // Server status flags (MariaDB protocol, OK packet): 1 = in a transaction,
+          // 2 = autocommit. A statement that opened a transaction or turned autocommit off
+          // (START TRANSACTION, SET autocommit = 0) would hold every later run of this pooled
+          // connection in it: that connection is destroyed after this run instead.
+          const status = info.serverStatus ?? SERVER_STATUS_AUTOCOMMIT;
+          if (status & SERVER_STATUS_IN_TRANS || !(status & SERVER_STATUS_AUTOCOMMIT)) onCut();
           names = ['affectedRows'];
           types = ['int'];
           collector.add({ affectedRows: info.affectedRows ?? 0 });

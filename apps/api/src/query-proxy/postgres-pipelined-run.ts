@@ -15,6 +15,11 @@ export interface PgWireConnection {
   execute(config: { portal?: string; rows?: number }): void;
   flush(): void;
   sync(): void;
+  sendCopyFail(message: string): void;
+  prependOnceListener(
+    event: 'readyForQuery',
+    listener: (message: { status: string }) => void,
+  ): void;
   stream: { cork?: () => void; uncork?: () => void };
 }
 
@@ -82,6 +87,7 @@ export class PostgresPipelinedRun {
   /** Set once the caps are reached: rows still arriving in the batch are dropped. */
   private capped = false;
   private failure: unknown;
+  private transactionStatus: string | undefined;
 
   constructor(
     private readonly text: string,
@@ -98,6 +104,11 @@ export class PostgresPipelinedRun {
   /** Called by pg's Client when the connection is free: writes the whole pipeline at once. */
   submit(connection: PgWireConnection): Error | null {
     this.connection = connection;
+    // ReadyForQuery carries the session's transaction status; pg's Client does not pass it on,
+    // so read it before the Client's own listener settles the run.
+    connection.prependOnceListener('readyForQuery', (message) => {
+      this.transactionStatus = message.status;
+    });
     const timeoutMs = String(Math.max(1, Math.floor(this.limits.timeoutMs)));
     // Writes go out as one packet (Node docs, writable.cork()).
     connection.stream.cork?.();
@@ -161,6 +172,10 @@ export class PostgresPipelinedRun {
 
   handleReadyForQuery(): void {
     this.phase = 'done';
+    // 'I' is idle. A statement such as BEGIN leaves the session inside a transaction ('T', or
+    // 'E' failed) after our Sync: that connection must not serve another run (its statements
+    // would join this transaction), so it is destroyed, which rolls the transaction back.
+    if (this.transactionStatus !== 'I') this.healthy = false;
     if (this.failure !== undefined) {
       this.reject(this.failure);
       return;
@@ -197,12 +212,15 @@ export class PostgresPipelinedRun {
   }
 
   /** COPY is not a query-proxy statement: refuse it so the server ends the copy. */
-  handleCopyInResponse(connection: { sendCopyFail(message: string): void }): void {
+  handleCopyInResponse(connection: PgWireConnection): void {
     connection.sendCopyFail('COPY is not supported by the query proxy');
   }
 
+  /** COPY ... TO STDOUT: the data is dropped and the run fails as "feature not supported". */
   handleCopyData(): void {
-    this.failure ??= localError('COPY is not supported by the query proxy', 'ECOPY');
+    this.failure ??= Object.assign(new Error('COPY is not supported by the query proxy'), {
+      code: '0A000',
+    });
   }
 
   /** Gives up on a connection that stopped answering: the run settles now, the socket is dropped. */

@@ -297,6 +297,21 @@ describe('PostgreSQL pipelined run', () => {
     for (let i = 0; i < 3; i++) expect((await run('SELECT 2 AS two')).rows).toEqual([{ two: 2 }]);
   });
 
+  it('a statement that opens a transaction never leaves it open for the next run', async () => {
+    await run('BEGIN');
+    // Same single pooled connection: had it stayed in BEGIN's transaction, this insert would be
+    // invisible to other sessions (and rolled back later).
+    await run('INSERT INTO w VALUES (99)');
+    const seen = await db.pool.raw<{ rows: { n: number }[] }>(
+      'SELECT count(*)::int AS n FROM w WHERE id = 99',
+    );
+    expect(seen.rows[0].n).toBe(1);
+    const copy = await failure(run('COPY (SELECT 1) TO STDOUT'));
+    expect(copy.status).toBe(422);
+    expect(copy.message).toMatch(/COPY is not supported/);
+    expect((await run('SELECT 4 AS four')).rows).toEqual([{ four: 4 }]);
+  });
+
   it('fails at once, not at its timeout, when the server ends the connection mid-run', async () => {
     const started = Date.now();
     const marker = `slept_${Math.random().toString(36).slice(2, 10)}`;
@@ -360,5 +375,44 @@ describe('MariaDB run whose connection is killed', () => {
     expect([422, 504]).toContain(ended.status);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect((await run('SELECT 3 AS three', 5_000)).rows).toEqual([{ three: 3 }]);
+  });
+});
+
+describe('MariaDB writes and session state', () => {
+  let db: EngineDb;
+  /** One connection only, so a run that changed the session would affect the next one. */
+  let single: Knex;
+  const executor = new MysqlExecutor();
+  const run = (sql: string) => executor.run(single, { text: sql, values: [], limits });
+  const visible = async () => {
+    const [rows] = (await db.pool.raw('SELECT count(*) AS n FROM w')) as [{ n: number }[]];
+    return Number(rows[0].n);
+  };
+  beforeAll(async () => {
+    db = await createEngineDb('mysql');
+    single = knex({ client: 'mysql2', connection: db.url, pool: { min: 0, max: 1 } });
+    await db.pool.raw('CREATE TABLE w (id int)');
+  });
+  afterAll(async () => {
+    await single?.destroy();
+    await db?.close();
+  });
+
+  it('answers a write with its affected rows', async () => {
+    const inserted = await run('INSERT INTO w VALUES (1), (2)');
+    expect(inserted).toMatchObject({
+      columns: [{ name: 'affectedRows' }],
+      rows: [{ affectedRows: 2 }],
+    });
+    expect(await visible()).toBe(2);
+  });
+
+  it('a statement that opens a transaction or turns autocommit off never holds later runs', async () => {
+    for (const opener of ['START TRANSACTION', 'SET autocommit = 0']) {
+      const before = await visible();
+      await run(opener);
+      await run('INSERT INTO w VALUES (3)');
+      expect(await visible(), opener).toBe(before + 1);
+    }
   });
 });
