@@ -28,6 +28,7 @@ import {
 } from '@bastion/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createZodDto } from 'nestjs-zod';
+import type { AuditAction, AuditDetails } from '../audit/audit-action';
 import { AuditService } from '../audit/audit.service';
 import { AuthException } from './auth.exception';
 import { AuthService } from './auth.service';
@@ -84,14 +85,7 @@ export class AuthController {
         }
         throw error;
       });
-    await this.audit.record({
-      action: 'auth.login',
-      actor: { userId: result.user.id, email: result.user.email },
-      workspaceId: null,
-      target: { type: 'user', id: result.user.id },
-      meta,
-      details: { twoFactor: result.user.totpEnabled },
-    });
+    await this.recordSelf('auth.login', result.user, meta, { twoFactor: result.user.totpEnabled });
     setSessionCookie(request, reply, result.token, result.expiresAt);
     return {
       user: {
@@ -113,13 +107,7 @@ export class AuthController {
     @ReqMeta() meta: RequestMeta,
   ): Promise<void> {
     await this.auth.logout(session.sessionId);
-    await this.audit.record({
-      action: 'auth.logout',
-      actor: { userId: session.user.id, email: session.user.email },
-      workspaceId: null,
-      target: { type: 'user', id: session.user.id },
-      meta,
-    });
+    await this.recordSelf('auth.logout', session.user, meta);
     clearSessionCookie(request, reply);
   }
 
@@ -141,13 +129,8 @@ export class AuthController {
       body.currentPassword,
       body.newPassword,
     );
-    await this.audit.record({
-      action: 'auth.password_changed',
-      actor: { userId: session.user.id, email: session.user.email },
-      workspaceId: null,
-      target: { type: 'user', id: session.user.id },
-      meta,
-      details: { otherSessionsRevoked: true },
+    await this.recordSelf('auth.password_changed', session.user, meta, {
+      otherSessionsRevoked: true,
     });
   }
 
@@ -187,13 +170,9 @@ export class AuthController {
       sessionId,
       session.sessionId,
     );
-    await this.audit.record({
-      action: 'auth.session_revoked',
-      actor: { userId: session.user.id, email: session.user.email },
-      workspaceId: null,
-      target: { type: 'user', id: session.user.id },
-      meta,
-      details: { sessionId: sessionId.toLowerCase(), current },
+    await this.recordSelf('auth.session_revoked', session.user, meta, {
+      sessionId: sessionId.toLowerCase(),
+      current,
     });
     if (current) clearSessionCookie(request, reply);
   }
@@ -211,14 +190,24 @@ export class AuthController {
     @ReqMeta() meta: RequestMeta,
   ): Promise<void> {
     await this.auth.signOutEverywhere(session.user.id);
-    await this.audit.record({
-      action: 'auth.logout',
-      actor: { userId: session.user.id, email: session.user.email },
-      workspaceId: null,
-      target: { type: 'user', id: session.user.id },
-      meta,
-      details: { allSessions: true },
-    });
+    await this.recordSelf('auth.logout', session.user, meta, { allSessions: true });
     clearSessionCookie(request, reply);
+  }
+
+  /** An audit entry about the signed-in user's own account (actor and target are that user). */
+  private recordSelf(
+    action: AuditAction,
+    user: { id: string; email: string },
+    meta: RequestMeta,
+    details?: AuditDetails,
+  ): Promise<void> {
+    return this.audit.record({
+      action,
+      actor: { userId: user.id, email: user.email },
+      workspaceId: null,
+      target: { type: 'user', id: user.id },
+      meta,
+      details,
+    });
   }
 }
