@@ -21,6 +21,7 @@ import {
   updateQuery,
   useApp,
 } from '../apps/app-api';
+import { allComponents, pageOrFirst } from '../apps/app-pages';
 import { useAppRuntime, type RuntimeQuery } from '../apps/app-runtime';
 import { newComponent } from '../apps/component-catalog';
 import { useDatasources } from '../datasources/datasource-api';
@@ -28,6 +29,15 @@ import type { DatasourceView } from '../datasources/datasource-model';
 import { draftFromSaved, toUpdateBody, type QueryDraft } from '../queries/query-draft';
 import { QueryPanel } from '../queries/query-panel';
 import { Canvas } from './canvas';
+import { PageBar } from './page-bar';
+import {
+  addPage,
+  movePage,
+  removePage,
+  renamePage,
+  withAllComponents,
+  withPageComponents,
+} from './page-operations';
 import { Palette } from './palette';
 import { PropertyPanel } from './property-panel';
 import { renameReferences } from './rename-references';
@@ -54,14 +64,6 @@ function combine(a: SaveStatus, b: SaveStatus): SaveStatus {
   return 'saved';
 }
 
-function withComponents(
-  def: TAppDefinition,
-  f: (cs: TComponent[]) => TComponent[],
-): TAppDefinition {
-  const [first, ...rest] = def.pages;
-  return { ...def, pages: [{ ...first, components: f(first.components) }, ...rest] };
-}
-
 function Editor({
   wid,
   app,
@@ -74,20 +76,25 @@ function Editor({
   const [name, setName] = useState(app.name);
   const [definition, setDefinition] = useState<TAppDefinition>(app.definition);
   const [queries, setQueries] = useState<QueryDraft[]>(() => app.queries.map(draftFromSaved));
+  const [selectedPageId, setSelectedPageId] = useState(app.definition.pages[0].id);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [selectedQueryId, setSelectedQueryId] = useState<string | null>(app.queries[0]?.id ?? null);
   const [draggingType, setDraggingType] = useState<TComponentType | null>(null);
   const [saveErrors, setSaveErrors] = useState<Record<string, string>>({});
   const [publishedAt, setPublishedAt] = useState(app.publishedAt);
   const [publishing, setPublishing] = useState(false);
-  const components = useMemo(() => definition.pages[0]?.components ?? [], [definition]);
+  // The canvas edits one page; bindings, queries and ids span every page of the app.
+  const page = pageOrFirst(definition, selectedPageId);
+  const pageId = page.id;
+  const components = page.components;
+  const appComponents = useMemo(() => allComponents(definition), [definition]);
 
   const typeHint = useCallback(
     (param: string): TQueryParamSpec['type'] => {
-      const owner = components.find((c) => c.id === param.split('__')[0]);
+      const owner = appComponents.find((c) => c.id === param.split('__')[0]);
       return owner?.type === 'numberInput' ? 'number' : 'string';
     },
-    [components],
+    [appComponents],
   );
 
   // --- autosave: the draft definition, and each query that changed -----------------------------
@@ -148,7 +155,12 @@ function Editor({
     },
     [querySave, wid, app.id],
   );
-  const runtime = useAppRuntime({ components, queries: runtimeQueries, runner, autoRun: false });
+  const runtime = useAppRuntime({
+    components: appComponents,
+    queries: runtimeQueries,
+    runner,
+    autoRun: false,
+  });
 
   const runQuery = useCallback(
     (id: string) => {
@@ -161,9 +173,10 @@ function Editor({
   );
 
   // --- component operations ----------------------------------------------------------------
+  // Component ids must be unique across all pages (the contract refuses duplicates).
   const allIds = useMemo(
-    () => [...components.map((c) => c.id), ...queries.map((q) => q.name)],
-    [components, queries],
+    () => [...appComponents.map((c) => c.id), ...queries.map((q) => q.name)],
+    [appComponents, queries],
   );
   const addComponent = (type: TComponentType, at?: { x: number; y: number }) => {
     const c = newComponent(type, components, allIds, at);
@@ -171,18 +184,20 @@ function Editor({
       const q = queries.find((x) => x.id === selectedQueryId) ?? queries[0];
       if (q) c.props = { ...c.props, data: `{{ ${q.name}.data }}` };
     }
-    setDefinition((d) => withComponents(d, (cs) => [...cs, c]));
+    setDefinition((d) => withPageComponents(d, pageId, (cs) => [...cs, c]));
     setSelectedId(c.id);
   };
   const updateComponent = (next: TComponent) =>
-    setDefinition((d) => withComponents(d, (cs) => cs.map((c) => (c.id === next.id ? next : c))));
+    setDefinition((d) =>
+      withPageComponents(d, pageId, (cs) => cs.map((c) => (c.id === next.id ? next : c))),
+    );
   const deleteComponent = (id: string) => {
-    setDefinition((d) => withComponents(d, (cs) => cs.filter((c) => c.id !== id)));
+    setDefinition((d) => withPageComponents(d, pageId, (cs) => cs.filter((c) => c.id !== id)));
     setSelectedId(null);
   };
   const renameEverywhere = (from: string, to: string) => {
     setDefinition((d) =>
-      withComponents(d, (cs) =>
+      withAllComponents(d, (cs) =>
         cs.map((c) => ({
           ...c,
           id: c.id === from ? to : c.id,
@@ -223,7 +238,7 @@ function Editor({
     });
     if (!changed) return;
     setDefinition((d) =>
-      withComponents(d, (cs) =>
+      withPageComponents(d, pageId, (cs) =>
         cs.map((c) => (layouts[c.id] ? { ...c, layout: layouts[c.id] } : c)),
       ),
     );
@@ -236,6 +251,24 @@ function Editor({
       ? { ...l, w: Math.max(1, Math.min(12 - l.x, l.w + dx)), h: Math.max(1, l.h + dy) }
       : { ...l, x: Math.max(0, Math.min(12 - l.w, l.x + dx)), y: Math.max(0, l.y + dy) };
     updateComponent({ ...selected, layout });
+  };
+
+  // --- pages --------------------------------------------------------------------------------
+  const selectPage = (id: string) => {
+    setSelectedPageId(id);
+    setSelectedId(null);
+  };
+  const onAddPage = () => {
+    const { definition: next, page: added } = addPage(definition);
+    if (!added) return;
+    setDefinition(next);
+    selectPage(added.id);
+  };
+  const onDeletePage = (id: string) => {
+    const i = definition.pages.findIndex((p) => p.id === id);
+    const neighbour = definition.pages[i + 1] ?? definition.pages[i - 1];
+    setDefinition((d) => removePage(d, id));
+    if (id === pageId && neighbour) selectPage(neighbour.id);
   };
 
   // --- queries ------------------------------------------------------------------------------
@@ -264,7 +297,7 @@ function Editor({
       setQueries((qs) => qs.filter((q) => q.id !== id));
       savedQueries.current.delete(id);
       setDefinition((d) =>
-        withComponents(d, (cs) =>
+        withAllComponents(d, (cs) =>
           cs.map((c) => ({ ...c, events: (c.events ?? []).filter((e) => e.queryId !== id) })),
         ),
       );
@@ -339,7 +372,11 @@ function Editor({
             : 'Not published yet'}
         </span>
         {publishedAt && (
-          <a href={`/view/${wid}/${app.id}`} target="_blank" rel="noreferrer">
+          <a
+            href={`/view/${wid}/${app.id}?page=${encodeURIComponent(pageId)}`}
+            target="_blank"
+            rel="noreferrer"
+          >
             Open viewer
           </a>
         )}
@@ -351,9 +388,19 @@ function Editor({
       {anyRunning && (
         <div className="progress-bar" role="progressbar" aria-label="Running queries" />
       )}
+      <PageBar
+        pages={definition.pages}
+        selectedId={pageId}
+        onSelect={selectPage}
+        onAdd={onAddPage}
+        onRename={(id, pageName) => setDefinition((d) => renamePage(d, id, pageName))}
+        onMove={(id, delta) => setDefinition((d) => movePage(d, id, delta))}
+        onDelete={onDeletePage}
+      />
       <div className="editor-main">
         <Palette onAdd={(t) => addComponent(t)} onDragType={setDraggingType} />
         <Canvas
+          key={pageId}
           components={components}
           selectedId={selectedId}
           onSelect={setSelectedId}

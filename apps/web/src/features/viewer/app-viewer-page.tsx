@@ -1,12 +1,13 @@
-import type { TComponent, TPublishedApp } from '@bastion/contracts';
+import type { TComponent, TPage, TPublishedApp } from '@bastion/contracts';
 import { useCallback, useMemo } from 'react';
-import { Link, useLocation, useParams } from 'react-router';
+import { Link, useLocation, useParams, useSearchParams } from 'react-router';
 import { Toaster } from 'sonner';
 import { ErrorNotice } from '../../components/error-notice';
 import { Loading } from '../../components/loading';
 import { useMe } from '../auth/use-me';
 import { ApiError } from '../../lib/api-client';
 import { runSavedQuery, usePublishedApp } from '../apps/app-api';
+import { allComponents, pageOrFirst } from '../apps/app-pages';
 import { useAppRuntime } from '../apps/app-runtime';
 import { AppWidget } from '../apps/app-widget';
 import { QueryStatusBar } from './query-status-bar';
@@ -39,19 +40,48 @@ export function AppGrid({
   );
 }
 
+/** Links to each page as `?page=<pageId>`, so a page can be bookmarked and shared. */
+function PageNav({ pages, currentId }: { pages: TPage[]; currentId: string }) {
+  return (
+    <nav className="viewer-pages" aria-label="Pages">
+      <ul>
+        {pages.map((p) => (
+          <li key={p.id}>
+            <Link
+              to={{ search: `?page=${encodeURIComponent(p.id)}` }}
+              aria-current={p.id === currentId ? 'page' : undefined}
+            >
+              {p.name}
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
+/**
+ * The running app: the page named by `?page=` (the first page when it is missing or unknown),
+ * with page links only when there is more than one page. The runtime spans every page, so
+ * input values survive a page change and bindings keep reading the whole app.
+ */
 function PublishedApp({ workspaceId, app }: { workspaceId: string; app: TPublishedApp }) {
-  const page = app.definition.pages[0];
+  const [search] = useSearchParams();
+  const page = pageOrFirst(app.definition, search.get('page'));
   const runner = useCallback(
     (queryId: string, params: Record<string, unknown>) =>
       runSavedQuery(workspaceId, app.id, queryId, params, false),
     [workspaceId, app.id],
   );
-  const components = useMemo(() => page?.components ?? [], [page]);
+  const components = useMemo(() => allComponents(app.definition), [app.definition]);
   const runtime = useAppRuntime({ components, queries: app.queries, runner, autoRun: true });
   return (
     <>
+      {app.definition.pages.length > 1 && (
+        <PageNav pages={app.definition.pages} currentId={page.id} />
+      )}
       <QueryStatusBar queries={app.queries} states={runtime.queryStates} />
-      <AppGrid components={components}>
+      <AppGrid components={page.components}>
         {(c) => <AppWidget component={c} runtime={runtime} />}
       </AppGrid>
     </>
@@ -59,7 +89,7 @@ function PublishedApp({ workspaceId, app }: { workspaceId: string; app: TPublish
 }
 
 /**
- * `/view/:workspaceId/:appId`: the published app for end users. No editor chrome and no query
+ * `/view/:workspaceId/:appId[?page=<pageId>]`: the published app for end users. No editor chrome and no query
  * text: the page knows query ids, names and parameters only, and runs by id with values.
  */
 export function AppViewerPage() {
@@ -68,7 +98,7 @@ export function AppViewerPage() {
   const me = useMe();
   const signedIn = Boolean(me.data);
   const app = usePublishedApp(workspaceId, appId, signedIn);
-  const signInHref = `/sign-in?next=${encodeURIComponent(location.pathname)}`;
+  const signInHref = `/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`;
 
   let body: React.ReactNode;
   if (me.isPending) body = <Loading label="Loading the app…" />;

@@ -1,0 +1,227 @@
+import { ZAppDefinition, type TApp, type TAppDefinition } from '@bastion/contracts';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { cleanup, render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { createMemoryRouter, RouterProvider } from 'react-router';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AppEditorPage } from './app-editor-page';
+
+const WID = '11111111-1111-4111-8111-111111111111';
+const APP = '44444444-4444-4444-8444-444444444444';
+const USER = '22222222-2222-4222-8222-222222222222';
+
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+/** A draft app with `definition`, no queries. */
+function appWith(definition: TAppDefinition): TApp {
+  return {
+    id: APP,
+    name: 'Pages app',
+    definition,
+    queries: [],
+    publishedAt: null,
+    createdAt: '2025-01-01T00:00:00.000Z',
+    updatedAt: '2025-01-01T00:00:00.000Z',
+  };
+}
+
+/** A fake API for the editor; records each PATCH body of the app (the autosave). */
+function fakeApi(app: TApp) {
+  const patches: { definition?: TAppDefinition }[] = [];
+  vi.stubGlobal(
+    'fetch',
+    vi.fn((url: string, init: RequestInit = {}) => {
+      const method = init.method ?? 'GET';
+      if (url === '/api/me') {
+        return Promise.resolve(
+          json(200, {
+            user: { id: USER, email: 'ada@example.test', twoFactorEnabled: false },
+            memberships: [{ workspaceId: WID, workspaceName: 'Acme', role: 'admin' }],
+            csrfToken: 'csrf-1',
+          }),
+        );
+      }
+      if (url === `/api/workspaces/${WID}/datasources`) return Promise.resolve(json(200, []));
+      if (url === `/api/workspaces/${WID}/apps/${APP}`) {
+        if (method === 'PATCH') {
+          const body = JSON.parse(init.body as string) as { definition?: TAppDefinition };
+          patches.push(body);
+          return Promise.resolve(json(200, { ...app, ...body }));
+        }
+        return Promise.resolve(json(200, app));
+      }
+      return Promise.resolve(
+        json(404, { statusCode: 404, error: 'Not Found', message: 'nf', correlationId: 'c' }),
+      );
+    }),
+  );
+  return patches;
+}
+
+function renderEditor() {
+  const router = createMemoryRouter(
+    [{ path: '/w/:workspaceId/apps/:appId/edit', element: <AppEditorPage /> }],
+    { initialEntries: [`/w/${WID}/apps/${APP}/edit`] },
+  );
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  render(
+    <QueryClientProvider client={client}>
+      <RouterProvider router={router} />
+    </QueryClientProvider>,
+  );
+}
+
+const pageBar = () => screen.getByRole('navigation', { name: 'Pages' });
+const tab = (name: string) => within(pageBar()).getByRole('button', { name });
+const canvasIds = () =>
+  [...document.querySelectorAll('.canvas [data-component]')].map((e) =>
+    e.getAttribute('data-component'),
+  );
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+describe('AppEditorPage: pages', () => {
+  it('adds a page, gives new components ids unique across pages, and autosaves both', async () => {
+    const patches = fakeApi(
+      appWith({
+        pages: [
+          {
+            id: 'page1',
+            name: 'Page 1',
+            components: [
+              {
+                id: 'input1',
+                type: 'textInput',
+                layout: { x: 0, y: 0, w: 4, h: 2 },
+                props: { label: 'Name' },
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    renderEditor();
+    const user = userEvent.setup();
+    await screen.findByRole('navigation', { name: 'Pages' });
+    expect(tab('Page 1')).toHaveAttribute('aria-current', 'page');
+    expect(canvasIds()).toEqual(['input1']);
+
+    await user.click(within(pageBar()).getByRole('button', { name: 'Add page' }));
+    expect(tab('Page 2')).toHaveAttribute('aria-current', 'page');
+    expect(tab('Page 1')).not.toHaveAttribute('aria-current');
+    // The new page is empty: the canvas shows only its own components.
+    expect(canvasIds()).toEqual([]);
+    expect(screen.getByTestId('save-status')).toHaveTextContent('Unsaved changes');
+
+    await user.click(screen.getByRole('button', { name: 'Add Text input' }));
+    // input1 lives on page 1, so the new input on page 2 is input2.
+    expect(canvasIds()).toEqual(['input2']);
+
+    await user.click(tab('Page 1'));
+    expect(canvasIds()).toEqual(['input1']);
+
+    await vi.waitFor(() => expect(patches.length).toBeGreaterThan(0), { timeout: 3000 });
+    const saved = patches.at(-1)!.definition!;
+    expect(saved.pages.map((p) => [p.id, p.name, p.components.map((c) => c.id)])).toEqual([
+      ['page1', 'Page 1', ['input1']],
+      ['page2', 'Page 2', ['input2']],
+    ]);
+    expect(ZAppDefinition.safeParse(saved).success).toBe(true);
+    await vi.waitFor(() =>
+      expect(screen.getByTestId('save-status')).toHaveTextContent('All changes saved'),
+    );
+  });
+
+  it('renames a page inline; Escape cancels and a blank name is not kept', async () => {
+    fakeApi(appWith({ pages: [{ id: 'page1', name: 'Page 1', components: [] }] }));
+    renderEditor();
+    const user = userEvent.setup();
+    await screen.findByRole('navigation', { name: 'Pages' });
+
+    await user.click(within(pageBar()).getByRole('button', { name: 'Rename Page 1' }));
+    const input = within(pageBar()).getByRole('textbox', { name: 'Page name' });
+    expect(input).toHaveFocus();
+    await user.clear(input);
+    await user.type(input, 'Customers{Enter}');
+    expect(tab('Customers')).toHaveFocus();
+    expect(tab('Customers')).toHaveAttribute('aria-current', 'page');
+
+    // Double-click renames too; Escape keeps the old name.
+    await user.dblClick(tab('Customers'));
+    await user.type(within(pageBar()).getByRole('textbox', { name: 'Page name' }), 'X{Escape}');
+    expect(tab('Customers')).toBeInTheDocument();
+
+    await user.dblClick(tab('Customers'));
+    await user.clear(within(pageBar()).getByRole('textbox', { name: 'Page name' }));
+    await user.keyboard('{Enter}');
+    expect(tab('Customers')).toBeInTheDocument();
+  });
+
+  it('deletes a page after confirmation; the last page cannot be deleted', async () => {
+    const patches = fakeApi(
+      appWith({
+        pages: [
+          { id: 'page1', name: 'Home', components: [] },
+          {
+            id: 'page2',
+            name: 'Details',
+            components: [
+              { id: 'text1', type: 'text', layout: { x: 0, y: 0, w: 4, h: 1 }, props: {} },
+            ],
+          },
+        ],
+      }),
+    );
+    renderEditor();
+    const user = userEvent.setup();
+    await screen.findByRole('navigation', { name: 'Pages' });
+    await user.click(tab('Details'));
+    expect(canvasIds()).toEqual(['text1']);
+
+    await user.click(within(pageBar()).getByRole('button', { name: 'Delete Details' }));
+    const dialog = screen.getByRole('dialog', { name: 'Delete page' });
+    expect(dialog).toHaveTextContent('Delete “Details” and its 1 component?');
+    // Cancel keeps the page.
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(tab('Details')).toBeInTheDocument();
+
+    await user.click(within(pageBar()).getByRole('button', { name: 'Delete Details' }));
+    await user.click(
+      within(screen.getByRole('dialog', { name: 'Delete page' })).getByRole('button', {
+        name: 'Delete page',
+      }),
+    );
+    expect(within(pageBar()).queryByRole('button', { name: 'Details' })).toBeNull();
+    expect(tab('Home')).toHaveAttribute('aria-current', 'page');
+    // One page left: its delete action is disabled.
+    expect(within(pageBar()).getByRole('button', { name: 'Delete Home' })).toBeDisabled();
+
+    await vi.waitFor(() => expect(patches.length).toBeGreaterThan(0), { timeout: 3000 });
+    expect(patches.at(-1)!.definition!.pages.map((p) => p.id)).toEqual(['page1']);
+  });
+
+  it('reorders pages with the move actions', async () => {
+    fakeApi(
+      appWith({
+        pages: [
+          { id: 'page1', name: 'One', components: [] },
+          { id: 'page2', name: 'Two', components: [] },
+        ],
+      }),
+    );
+    renderEditor();
+    const user = userEvent.setup();
+    await screen.findByRole('navigation', { name: 'Pages' });
+    expect(within(pageBar()).getByRole('button', { name: 'Move One left' })).toBeDisabled();
+    await user.click(within(pageBar()).getByRole('button', { name: 'Move One right' }));
+    const names = within(pageBar())
+      .getAllByRole('listitem')
+      .map((li) => li.textContent);
+    expect(names).toEqual(['Two', 'One']);
+    expect(within(pageBar()).getByRole('button', { name: 'Move One right' })).toBeDisabled();
+  });
+});
