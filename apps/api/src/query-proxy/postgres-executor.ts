@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
+import { connect } from 'node:net';
 import type { Client } from 'pg';
 import type { RunResult } from '../datasources/connectors/connector';
+import { PostgresMessageGuard } from './postgres-message-guard';
 import { PostgresPipelinedRun } from './postgres-pipelined-run';
 import { mapDriverError } from './query-error-mapping';
 import { disposeConnection, knexClient, SqlExecutor, SqlRun } from './sql-executor';
@@ -8,9 +10,48 @@ import { disposeConnection, knexClient, SqlExecutor, SqlRun } from './sql-execut
 /** Extra time after the database's own timeout before the client gives up on the socket. */
 const CLIENT_GRACE_MS = 2_000;
 
+/** What a connected pg `Client` knows of its backend. */
+interface BackendIdentity {
+  host?: string;
+  port?: number;
+  processID?: number | null;
+  secretKey?: number | null;
+}
+
 /**
- * PostgreSQL: runs the statement with `statement_timeout`, `TimeZone = 'UTC'`, `bytea_output`
- * and `DateStyle` set for its transaction only, so a pooled server (PgBouncer transaction mode)
+ * Asks the server to cancel whatever the connection's backend is running, over a new TCP
+ * connection to the same (egress-checked) address: a CancelRequest is 16 bytes, Int32 length
+ * 16, Int32 80877102, the backend's process id and secret key, and needs no authentication
+ * (PostgreSQL docs, "Canceling Requests in Progress", "Message Formats"). Fire and forget: the
+ * caller destroys its own socket anyway. Why: dropping the socket alone leaves a backend
+ * running until it next writes (a `WITH HOLD` cursor or a deferred trigger running at commit,
+ * or a statement that turned its own timeout off mid-run).
+ */
+export function sendCancelRequest(client: object): void {
+  const { host, port, processID, secretKey } = client as BackendIdentity;
+  if (!host || host.startsWith('/') || !port) return;
+  if (typeof processID !== 'number' || typeof secretKey !== 'number') return;
+  const message = Buffer.alloc(16);
+  message.writeInt32BE(16, 0);
+  message.writeInt32BE(80877102, 4);
+  message.writeInt32BE(processID, 8);
+  message.writeInt32BE(secretKey, 12);
+  const socket = connect({ host, port });
+  socket.setTimeout(CLIENT_GRACE_MS, () => socket.destroy());
+  socket.on('error', () => socket.destroy());
+  socket.on('connect', () => socket.end(message));
+}
+
+/**
+ * Largest backend message a run accepts (bytes): a DataRow this large cannot fit the byte cap
+ * as JSON (hex `bytea` shrinks most, to 2/3 of its wire size as base64), so the run is cut
+ * there without buffering it (postgres-message-guard.ts).
+ */
+const messageLimitFor = (maxBytes: number) => Math.ceil(1.5 * maxBytes) + 64 * 1024;
+
+/**
+ * PostgreSQL: runs the statement with `statement_timeout`, `TimeZone = 'UTC'`, `bytea_output`,
+ * `DateStyle` and the other output settings set for its transaction only, so a pooled server (PgBouncer transaction mode)
  * never keeps our settings, and reads rows in batches that stop at the caps; all of it in two
  * round trips (postgres-pipelined-run.ts). Every value is read as text and decoded by type OID
  * (result-encoding.ts). A connection that ended in doubt is destroyed, not lent again.
@@ -27,10 +68,13 @@ export class PostgresExecutor implements SqlExecutor {
       throw mapDriverError(error, run.limits.timeoutMs);
     }
     const pipelined = new PostgresPipelinedRun(run.text, run.values, run.limits);
-    // Backstop if the server never answers: the run settles as a timeout and the socket is
-    // destroyed (the pool then drops the connection).
+    const guard = PostgresMessageGuard.of(conn);
+    guard?.watch(messageLimitFor(run.limits.maxBytes), () => pipelined.cutOversized());
+    // Backstop if the run outlives its timeout: the statement is cancelled at the database,
+    // the run settles as a timeout and the socket is destroyed (the pool then drops it).
     const backstop = setTimeout(
       () => {
+        sendCancelRequest(conn);
         pipelined.abandon(
           Object.assign(new Error('no answer from the database'), { name: 'TimeoutError' }),
         );
@@ -47,6 +91,7 @@ export class PostgresExecutor implements SqlExecutor {
       throw mapDriverError(error, run.limits.timeoutMs);
     } finally {
       clearTimeout(backstop);
+      guard?.release();
       if (!pipelined.healthy) disposeConnection(conn, 'query proxy: connection in doubt');
       await client.releaseConnection(conn);
     }

@@ -20,6 +20,14 @@ export interface PgWireConnection {
     event: 'readyForQuery',
     listener: (message: { status: string }) => void,
   ): void;
+  prependListener(
+    event: 'parameterStatus',
+    listener: (message: { parameterName: string }) => void,
+  ): void;
+  removeListener(
+    event: 'parameterStatus',
+    listener: (message: { parameterName: string }) => void,
+  ): void;
   stream: { cork?: () => void; uncork?: () => void };
 }
 
@@ -31,7 +39,17 @@ export interface PgWireConnection {
  */
 const RUN_SETTINGS_SQL =
   "SELECT set_config('statement_timeout', $1, true), set_config('TimeZone', 'UTC', true), " +
-  "set_config('bytea_output', 'hex', true), set_config('DateStyle', 'ISO, YMD', true)";
+  "set_config('bytea_output', 'hex', true), set_config('DateStyle', 'ISO, YMD', true), " +
+  // Output formats a session SET by an earlier run could otherwise change (lossless encoding).
+  "set_config('extra_float_digits', '1', true), set_config('IntervalStyle', 'postgres', true)";
+
+/**
+ * Reported parameters (ParameterStatus) our own settings change and revert. Any other report
+ * during a run means the statement changed the session for later runs (`SET client_encoding`,
+ * `SET default_transaction_read_only`, `SET SESSION AUTHORIZATION`, ...): that connection is
+ * destroyed after the run (PostgreSQL docs, "Message Flow", Asynchronous Operations).
+ */
+const OWN_REPORTED_SETTINGS = new Set(['TimeZone', 'DateStyle', 'IntervalStyle']);
 
 /** Rows asked for per Execute: bounds what one batch can hold in memory. */
 const BATCH_ROWS = 200;
@@ -48,6 +66,10 @@ const toWireText = (v: unknown): string | null => {
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return JSON.stringify(v);
 };
+
+/** A statement kind the query proxy does not run (SQLSTATE 0A000, feature_not_supported). */
+const notSupported = (what: string) =>
+  Object.assign(new Error(`${what} is not supported by the query proxy`), { code: '0A000' });
 
 /** An error raised by the client side of a run (never a database message). */
 const localError = (message: string, code: string) => Object.assign(new Error(message), { code });
@@ -67,7 +89,9 @@ const localError = (message: string, code: string) => Object.assign(new Error(me
  *
  * The statement timeout runs from the statement's Parse (PostgreSQL starts a fresh statement
  * timeout for each protocol message after an Execute completes, and keeps it running while a
- * portal is suspended), so it bounds the whole run, batches included.
+ * portal is suspended). It does not cover work done at commit (a `WITH HOLD` cursor, deferred
+ * triggers) nor a statement that sets its own timeout to 0 between batches: for those the
+ * executor's backstop cancels the backend at timeout + 2 s (postgres-executor.ts).
  *
  * Settles `promise` with the encoded result, or rejects with the database's error (it has a
  * SQLSTATE `code`), a lost connection (`code` ECONNRESET) or a client-side decode error.
@@ -88,6 +112,9 @@ export class PostgresPipelinedRun {
   private capped = false;
   private failure: unknown;
   private transactionStatus: string | undefined;
+  private readonly onParameterStatus = (message: { parameterName: string }) => {
+    if (!OWN_REPORTED_SETTINGS.has(message.parameterName)) this.healthy = false;
+  };
 
   constructor(
     private readonly text: string,
@@ -108,7 +135,9 @@ export class PostgresPipelinedRun {
     // so read it before the Client's own listener settles the run.
     connection.prependOnceListener('readyForQuery', (message) => {
       this.transactionStatus = message.status;
+      connection.removeListener('parameterStatus', this.onParameterStatus);
     });
+    connection.prependListener('parameterStatus', this.onParameterStatus);
     const timeoutMs = String(Math.max(1, Math.floor(this.limits.timeoutMs)));
     // Writes go out as one packet (Node docs, writable.cork()).
     connection.stream.cork?.();
@@ -201,6 +230,11 @@ export class PostgresPipelinedRun {
     if (!sessionLives) this.healthy = false;
     if (sessionLives && this.phase !== 'syncing') this.sync();
     this.phase = 'done';
+    this.connection?.removeListener('parameterStatus', this.onParameterStatus);
+    if (this.failure !== undefined) {
+      this.reject(this.failure); // our own reason (COPY refused) beats the server's 57014
+      return;
+    }
     this.reject(
       sqlState
         ? error
@@ -213,13 +247,31 @@ export class PostgresPipelinedRun {
 
   /** COPY is not a query-proxy statement: refuse it so the server ends the copy. */
   handleCopyInResponse(connection: PgWireConnection): void {
+    // The server answers our CopyFail with 57014 (query_canceled), which is not a timeout.
+    this.failure ??= notSupported('COPY');
     connection.sendCopyFail('COPY is not supported by the query proxy');
   }
 
   /** COPY ... TO STDOUT: the data is dropped and the run fails as "feature not supported". */
   handleCopyData(): void {
-    this.failure ??= Object.assign(new Error('COPY is not supported by the query proxy'), {
-      code: '0A000',
+    this.failure ??= notSupported('COPY');
+  }
+
+  /**
+   * A backend message larger than any result could hold (postgres-message-guard.ts): the
+   * connection is destroyed before that message is buffered, and the run answers the rows it
+   * has, marked truncated, like any run cut at the byte cap.
+   */
+  cutOversized(): void {
+    this.healthy = false;
+    if (this.phase === 'done') return;
+    this.phase = 'done';
+    this.connection?.removeListener('parameterStatus', this.onParameterStatus);
+    this.resolve({
+      columns: this.columns,
+      rows: this.collector.rows,
+      rowCount: this.collector.rows.length,
+      truncated: true,
     });
   }
 

@@ -312,6 +312,59 @@ describe('PostgreSQL pipelined run', () => {
     expect((await run('SELECT 4 AS four')).rows).toEqual([{ four: 4 }]);
   });
 
+  it('cuts a value larger than any result could hold without buffering it, and stays up', async () => {
+    const small = { ...limits, maxBytes: 1_000_000 };
+    // 540 MB is above V8's string limit: pg used to throw in the socket's data handler,
+    // which ended the whole process.
+    const huge = await run("SELECT 'first' AS v UNION ALL SELECT repeat('x', 540000000)", small);
+    expect(huge).toMatchObject({ rows: [{ v: 'first' }], rowCount: 1, truncated: true });
+    const pid = async () => (await run('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    const before = await pid();
+    const big = await run("SELECT repeat('x', 30000000) AS v", small);
+    expect(big).toMatchObject({ rows: [], truncated: true });
+    // The connection was dropped (a new backend serves the next run), not drained.
+    expect(await pid()).not.toBe(before);
+  });
+
+  it('keeps output settings and session state of one run out of the next', async () => {
+    await db.pool.raw('CREATE TABLE enc (v text)');
+    await run("SET client_encoding = 'LATIN1'");
+    await executor.run(single, { text: 'INSERT INTO enc VALUES ($1)', values: ['Zoë 🙂'], limits });
+    expect((await run('SELECT v FROM enc')).rows).toEqual([{ v: 'Zoë 🙂' }]);
+    await run('SET extra_float_digits = -15');
+    await run("SET IntervalStyle = 'sql_standard'");
+    expect(
+      (await run("SELECT 1.2345678901234567::float8 AS f, interval '1 day 2 hours' AS i")).rows,
+    ).toEqual([{ f: 1.2345678901234567, i: '1 day 02:00:00' }]);
+    await run('SET default_transaction_read_only = on');
+    await run("INSERT INTO enc VALUES ('still writable')");
+    expect((await run('SELECT count(*)::int AS n FROM enc')).rows).toEqual([{ n: 2 }]);
+  });
+
+  it('cancels at the database a statement that escapes its timeout at commit', async () => {
+    const marker = `held_${Math.random().toString(36).slice(2, 10)}`;
+    const started = Date.now();
+    const held = await failure(
+      run(`DECLARE ${marker} CURSOR WITH HOLD FOR SELECT pg_sleep(15)`, {
+        ...limits,
+        timeoutMs: 1_000,
+      }),
+    );
+    expect(held.status).toBe(504);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const active = await db.pool.raw<{ rows: { n: number }[] }>(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE ?",
+      [`%${marker}%`],
+    );
+    expect(active.rows[0].n).toBe(0);
+    const copy = await failure(run('COPY enc FROM STDIN'));
+    expect(copy).toMatchObject({
+      status: 422,
+      message: expect.stringMatching(/COPY is not supported/),
+    });
+  });
+
   it('fails at once, not at its timeout, when the server ends the connection mid-run', async () => {
     const started = Date.now();
     const marker = `slept_${Math.random().toString(36).slice(2, 10)}`;
