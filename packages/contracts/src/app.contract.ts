@@ -106,7 +106,14 @@ export const ZQueryParamSpec = z.object({
 export type TQueryParamSpec = z.infer<typeof ZQueryParamSpec>;
 
 /** SQL body: `{{ name }}` placeholders become the driver's bind parameters. */
-export const ZSqlQueryBody = z.strictObject({ sql: z.string().min(1, 'is required').max(100_000) });
+export const ZSqlQueryBody = z.strictObject({
+  sql: z
+    .string()
+    .min(1, 'is required')
+    .max(100_000)
+    // PostgreSQL refuses NUL in statement text as a protocol violation, which ends the connection.
+    .refine((sql) => !sql.includes('\u0000'), 'must not contain NUL characters'),
+});
 export type TSqlQueryBody = z.infer<typeof ZSqlQueryBody>;
 
 /** JSON value type used in REST bodies. */

@@ -274,6 +274,18 @@ describe('query runs through the API', () => {
     expect(editorPreview.statusCode, editorPreview.body).toBe(200);
     expect(editorPreview.headers['cache-control']).toBe('no-store');
     expect(editorPreview.json().rows).toEqual([{ n: 42 }]);
+    // NUL in the statement text is a 400 naming it (PostgreSQL would drop the connection).
+    const nul = await call(
+      t,
+      editor,
+      'POST',
+      `/api/workspaces/${wid}/datasources/${ds.postgres}/preview`,
+      {
+        query: { sql: 'SELECT 1 -- \u0000' },
+      },
+    );
+    expect(nul.statusCode, nul.body).toBe(400);
+    expect(nul.json().message).toMatch(/NUL/);
     // Another workspace: its admin cannot run our queries, preview our datasources or save
     // a query on them; we cannot use theirs.
     const other = await otherWorkspace(t);
