@@ -17,14 +17,17 @@ interface MysqlConnection {
   query(options: Record<string, unknown> | string, cb?: (err: Error | null) => void): MysqlCommand;
   pause(): void;
   destroy(): void;
-  on(event: 'error' | 'end', cb: (err?: Error) => void): unknown;
-  removeListener(event: 'error' | 'end', cb: (err?: Error) => void): unknown;
+  on(event: 'error' | 'end' | 'warn', cb: (err?: Error) => void): unknown;
+  removeListener(event: 'error' | 'end' | 'warn', cb: (err?: Error) => void): unknown;
   _handshakePacket?: { serverVersion?: string };
 }
 
 interface MysqlCommand {
-  on(event: 'fields', cb: (fields?: MysqlField[]) => void): MysqlCommand;
-  on(event: 'result', cb: (row: unknown[] | Record<string, unknown>) => void): MysqlCommand;
+  on(event: 'fields', cb: (fields?: MysqlField[], index?: number) => void): MysqlCommand;
+  on(
+    event: 'result',
+    cb: (row: unknown[] | Record<string, unknown>, index?: number) => void,
+  ): MysqlCommand;
   on(event: 'error', cb: (err: Error) => void): MysqlCommand;
   on(event: 'end', cb: () => void): MysqlCommand;
 }
@@ -53,6 +56,16 @@ function simpleQuery(conn: MysqlConnection, sql: string): Promise<void> {
  * database with `SET STATEMENT max_statement_time=s FOR ...` on MariaDB (MariaDB KB, "SET
  * STATEMENT") and by `KILL QUERY` from a second pooled connection as the backstop (also the
  * only mechanism on MySQL). Reading stops at the caps; a connection left mid-result is destroyed.
+ *
+ * Results: the FIRST result set only (a `CALL` may return several, each followed by more; MariaDB
+ * KB, "CALL" and "OK_Packet" (`SERVER_MORE_RESULTS_EXISTS`)); later sets and the `CALL`'s final
+ * OK packet are read and dropped. A statement without a result set answers its affected rows.
+ *
+ * Session state: a statement answered by an OK packet (a write, `CALL`, `LOCK TABLES`, `FLUSH
+ * TABLES WITH READ LOCK`, `SET`, `DO`, ...) may leave locks or settings on its session that
+ * outlive the run (MariaDB KB, "LOCK TABLES", "FLUSH", "GET_LOCK"); mysql2 3.15 has no
+ * COM_RESET_CONNECTION, so such a connection is destroyed after the run. A run that returns a
+ * result set only (a SELECT) keeps its connection and costs no extra round trip.
  */
 export class MysqlExecutor implements SqlExecutor {
   async run(pool: Knex, run: SqlRun): Promise<RunResult> {
@@ -66,6 +79,8 @@ export class MysqlExecutor implements SqlExecutor {
     const timeoutMs = Math.max(1, Math.floor(run.limits.timeoutMs));
     const isMariaDb = /mariadb/i.test(conn._handshakePacket?.serverVersion ?? '');
     let healthy = true;
+    /** The run's session may keep locks or settings: closed after the run, without a warning. */
+    let sessionTouched = false;
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
     let destroyTimer: NodeJS.Timeout | undefined;
@@ -90,9 +105,22 @@ export class MysqlExecutor implements SqlExecutor {
         },
         timeoutMs + (isMariaDb ? CLIENT_GRACE_MS : 0),
       );
-      return await this.stream(conn, sql, run, abort, () => {
-        healthy = false; // stopped mid-result: the rest of it would still be on the wire
-      });
+      const result = await this.stream(
+        conn,
+        sql,
+        run,
+        abort,
+        () => {
+          healthy = false; // stopped mid-result or out of protocol step
+        },
+        () => {
+          sessionTouched = true;
+        },
+      );
+      // The answer came after the client-side timeout had fired (the statement overrode the
+      // server-side limit, and KILL QUERY did not land in time): the run timed out all the same.
+      if (timedOut) throw new Error('answered after the client-side timeout');
+      return result;
     } catch (error) {
       const mapped = timedOut
         ? new QueryException(
@@ -108,6 +136,10 @@ export class MysqlExecutor implements SqlExecutor {
       if (!healthy) {
         disposeConnection(conn, 'query proxy: connection in doubt');
         conn.destroy();
+      } else if (sessionTouched) {
+        // mysql2 3.15 has no COM_RESET_CONNECTION; the pool's validation drops a closed
+        // connection on the next acquire (knex mysql2 `validateConnection`).
+        conn.destroy();
       }
       await client.releaseConnection(conn);
     }
@@ -118,20 +150,24 @@ export class MysqlExecutor implements SqlExecutor {
     sql: string,
     run: SqlRun,
     abort: { run?: (err: Error) => void },
-    onCut: () => void,
+    discard: () => void,
+    touchedSession: () => void,
   ): Promise<RunResult> {
     return new Promise<RunResult>((resolve, reject) => {
       const collector = new RowCollector(run.limits.maxRows, run.limits.maxBytes);
       let names: string[] = [];
       let types: string[] = [];
       let settled = false;
+      /** Index of the result set returned (the first one); undefined until one starts. */
+      let firstSet: number | undefined;
+      let sawOk = false;
       // mysql2 reports a lost connection (server shutdown, KILL CONNECTION, dropped socket) on
       // the connection, not on a command without a callback: without these listeners such a
       // run never settled (test/integration/query-executors.spec.ts).
       const lost = (err?: Error) => {
         if (settled) return;
         settled = true;
-        onCut();
+        discard();
         detach();
         reject(
           err ??
@@ -141,17 +177,34 @@ export class MysqlExecutor implements SqlExecutor {
         );
       };
       const onEnd = () => lost();
+      // mysql2 only warns about packets out of sequence; such a connection is never reused.
+      const onWarn = () => discard();
       abort.run = lost;
       const detach = () => {
         conn.removeListener('error', lost);
         conn.removeListener('end', onEnd);
+        conn.removeListener('warn', onWarn);
       };
       conn.on('error', lost);
       conn.on('end', onEnd);
+      conn.on('warn', onWarn);
       const finish = () => {
         if (settled) return;
         settled = true;
         detach();
+        if (firstSet === undefined && !sawOk) {
+          // Every statement ends in a result set or an OK/error packet (MariaDB KB, "Result
+          // set packets", "OK_Packet"); ending with neither means the client and the server are
+          // out of step (seen with LOAD DATA LOCAL INFILE): the connection is not reused.
+          discard();
+          reject(
+            new QueryException(
+              QueryErrorCode.Internal,
+              'The database answered out of protocol; the connection was closed',
+            ),
+          );
+          return;
+        }
         resolve({
           columns: names.map((name, i) => ({ name, type: types[i] })),
           rows: collector.rows,
@@ -168,32 +221,40 @@ export class MysqlExecutor implements SqlExecutor {
         dateStrings: true,
         decimalNumbers: false,
       });
-      cmd.on('fields', (fields?: MysqlField[]) => {
+      cmd.on('fields', (fields?: MysqlField[], index?: number) => {
         if (!fields) return; // a statement without a result set (INSERT, SET, ...)
+        if (firstSet !== undefined) return; // a later result set of a CALL: dropped
+        firstSet = index ?? 0;
         names = uniqueColumnNames(fields.map((f) => f.name));
         types = fields.map((f) => mysqlTypeName(f));
       });
-      cmd.on('result', (raw) => {
+      cmd.on('result', (raw, index?: number) => {
         if (settled) return;
         if (!Array.isArray(raw)) {
-          // A write statement: report affected rows as a one-row result.
+          // An OK packet: a statement without a result set, or the end of a CALL. Its session
+          // may keep locks or settings (LOCK TABLES, GET_LOCK in a procedure, SET): closed.
+          touchedSession();
           const info = raw as { affectedRows?: number; insertId?: number; serverStatus?: number };
           // Server status flags (MariaDB protocol, OK packet): 1 = in a transaction,
           // 2 = autocommit. A statement that opened a transaction or turned autocommit off
           // (START TRANSACTION, SET autocommit = 0) would hold every later run of this pooled
           // connection in it: that connection is destroyed after this run instead.
           const status = info.serverStatus ?? SERVER_STATUS_AUTOCOMMIT;
-          if (status & SERVER_STATUS_IN_TRANS || !(status & SERVER_STATUS_AUTOCOMMIT)) onCut();
+          if (status & SERVER_STATUS_IN_TRANS || !(status & SERVER_STATUS_AUTOCOMMIT)) discard();
+          if (firstSet !== undefined || sawOk) return; // the final OK of a CALL: dropped
+          sawOk = true;
+          // A write statement: report affected rows as a one-row result.
           names = ['affectedRows'];
           types = ['int'];
           collector.add({ affectedRows: info.affectedRows ?? 0 });
           return;
         }
+        if (index !== undefined && index !== firstSet) return; // a later result set: dropped
         const row: Record<string, unknown> = {};
         for (let i = 0; i < names.length; i++) row[names[i]] = encodeMysqlValue(types[i], raw[i]);
         if (!collector.add(row)) {
           conn.pause();
-          onCut();
+          discard();
           finish();
         }
       });
@@ -207,21 +268,40 @@ export class MysqlExecutor implements SqlExecutor {
     });
   }
 
-  /** Cancels a running statement from a second pooled connection (MariaDB KB, "KILL"). */
+  /**
+   * Cancels a running statement from a second pooled connection (MariaDB KB, "KILL"). Waits at
+   * most 2 s for that connection; one lent later (e.g. once the timed-out run's own connection
+   * was destroyed in a pool of one) is given back at once, so it never holds a pool slot.
+   */
   private async killQuery(pool: Knex, threadId: number | null): Promise<void> {
     if (threadId === null) return;
     const client = knexClient(pool);
+    let gaveUp = false;
+    const acquiring = client.acquireConnection().then(async (conn) => {
+      if (gaveUp) await client.releaseConnection(conn);
+      return conn;
+    });
+    // A late rejection (acquire timeout) after giving up is expected and ignored.
+    acquiring.catch(() => undefined);
+    let waitTimer: NodeJS.Timeout | undefined;
     try {
       const other = (await Promise.race([
-        client.acquireConnection(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('no connection')), 2_000)),
+        acquiring,
+        new Promise((_, reject) => {
+          waitTimer = setTimeout(() => {
+            gaveUp = true;
+            reject(new Error('no connection'));
+          }, 2_000);
+        }),
       ])) as MysqlConnection;
+      clearTimeout(waitTimer);
       try {
         await simpleQuery(other, `KILL QUERY ${Number(threadId)}`);
       } finally {
         await client.releaseConnection(other);
       }
     } catch {
+      clearTimeout(waitTimer);
       // The statement's own connection is destroyed anyway; the server ends it on write.
     }
   }

@@ -39,6 +39,11 @@ export class MysqlConnector extends NetworkSqlConnector {
           charset: 'utf8mb4',
           supportBigNumbers: true,
           bigNumberStrings: true,
+          // No LOCAL INFILE capability: the server then refuses `LOAD DATA LOCAL INFILE` with an
+          // error (MariaDB KB, "LOAD DATA INFILE": LOCAL needs the client's consent) instead of
+          // asking this process for a file, which mysql2 3.x answers out of protocol step and
+          // leaves the pooled connection desynchronised (mysql2 `flags`, ConnectionConfig).
+          flags: ['-LOCAL_FILES'],
           ...(tls
             ? {
                 ssl: {
