@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
+import { MetadataTransactions } from '../database/metadata-transactions';
 import { intOrNull, placeholderOf } from '../database/raw-statement';
 import { AppEntity } from './app.entity';
 import { AppPublishedQueryEntity, AppQueryEntity } from './app-query.entity';
@@ -49,6 +50,7 @@ export class AppRepository {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly transactions: MetadataTransactions,
     @InjectRepository(AppEntity) private readonly apps: Repository<AppEntity>,
     @InjectRepository(AppQueryEntity) private readonly queries: Repository<AppQueryEntity>,
     @InjectRepository(AppPublishedQueryEntity)
@@ -89,7 +91,7 @@ export class AppRepository {
   }
 
   async deleteApp(workspaceId: string, appId: string): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+    await this.transactions.transaction(async (m) => {
       await m.delete(AppPublishedQueryEntity, { workspaceId, appId });
       await m.delete(AppQueryEntity, { workspaceId, appId });
       await m.delete(AppEntity, { workspaceId, id: appId });
@@ -167,7 +169,7 @@ export class AppRepository {
    * draft query replace the previous published state, so viewers never see a mix.
    */
   async publish(workspaceId: string, appId: string, definition: string, at: Date): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+    await this.transactions.transaction(async (m) => {
       const drafts = await m.find(AppQueryEntity, { where: { workspaceId, appId } });
       await m.delete(AppPublishedQueryEntity, { workspaceId, appId });
       if (drafts.length > 0) {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Brackets, DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import { MetadataTransactions } from '../database/metadata-transactions';
 import { AUDIT_CHAIN_ID, AuditChainHeadEntity } from './audit-chain-head.entity';
 import { AuditCheckpointEntity } from './audit-checkpoint.entity';
 import { AuditEventEntity } from './audit-event.entity';
@@ -40,7 +41,10 @@ export class AuditRepository {
   private readonly appendColumns: ColumnMetadata[];
   private readonly appendSql: (rows: number) => string;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: MetadataTransactions,
+  ) {
     // The append's INSERT as one raw statement per chunk size, built from the entity's own
     // column metadata; TypeORM's insert builder cost ~25 us per entry, more than SQLite itself.
     this.appendColumns = dataSource.getMetadata(AuditEventEntity).columns;
@@ -64,9 +68,12 @@ export class AuditRepository {
     };
   }
 
-  /** Runs `fn` in one transaction. */
+  /**
+   * Runs `fn` in one transaction (see {@link MetadataTransactions}: on SQLite it also waits for
+   * the other modules' transactions).
+   */
   transaction<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(fn);
+    return this.transactions.transaction(fn);
   }
 
   /**

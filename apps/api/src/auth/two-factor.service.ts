@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { CredentialVaultService } from '../credential-vault/credential-vault.service';
+import { MetadataTransactions } from '../database/metadata-transactions';
 import { AuthErrorCode, AuthException } from './auth.exception';
 import { PasswordHasher } from './password-hasher';
 import { SessionCache } from './session-cache';
@@ -30,7 +29,7 @@ export class TwoFactorService {
   private readonly logger = new Logger(TwoFactorService.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: MetadataTransactions,
     private readonly users: UserRepository,
     private readonly repo: TwoFactorRepository,
     private readonly vault: CredentialVaultService,
@@ -76,7 +75,7 @@ export class TwoFactorService {
     }
     if (!(await this.checkTotp(user, code))) throw this.wrongCode('code');
     const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-    await this.dataSource.transaction(async (manager) => {
+    await this.transactions.transaction(async (manager) => {
       await this.repo.replaceRecoveryCodes(user.id, recoveryCodes.map(hashRecoveryCode), manager);
       await this.users.update(user.id, { totpEnabled: true }, manager);
     });
@@ -111,7 +110,7 @@ export class TwoFactorService {
     ) {
       throw new AuthException(AuthErrorCode.WrongCurrentPassword, 'password: is not correct');
     }
-    await this.dataSource.transaction(async (manager) => {
+    await this.transactions.transaction(async (manager) => {
       await this.users.update(user.id, { totpEnabled: false, totpSecretSealed: null }, manager);
       await this.repo.deleteRecoveryCodes(user.id, manager);
       await this.repo.clearTotpStep(user.id, manager);
@@ -137,7 +136,7 @@ export class TwoFactorService {
     }
     if (!(await this.checkTotp(user, code))) throw this.wrongCode('code');
     const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-    await this.dataSource.transaction((manager) =>
+    await this.transactions.transaction((manager) =>
       this.repo.replaceRecoveryCodes(user.id, recoveryCodes.map(hashRecoveryCode), manager),
     );
     return { recoveryCodes };

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { describe, expect, it } from 'vitest';
+import type { MetadataTransactions } from '../database/metadata-transactions';
 import { CredentialVaultService } from './credential-vault.service';
 import { Keyring, parseKeyring } from './keyring';
 import type { VaultDataKeyEntity } from './vault-data-key.entity';
@@ -39,15 +40,15 @@ class FakeDataKeyRepository {
 }
 
 const keyring = new Keyring(parseKeyring(`a:${randomBytes(32).toString('base64')}`), 'VAULT_KEYS');
-const fakeDataSource = {
+const fakeTransactions = {
   transaction: (fn: (m: EntityManager) => Promise<void>) => fn({} as EntityManager),
-} as unknown as DataSource;
+} as unknown as MetadataTransactions;
 
 function server(repo: FakeDataKeyRepository): CredentialVaultService {
   return new CredentialVaultService(
     keyring,
     repo as unknown as VaultDataKeyRepository,
-    fakeDataSource,
+    fakeTransactions,
   );
 }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { MetadataTransactions } from '../database/metadata-transactions';
 import { DataKey } from './data-key';
 import { DataKeyCache } from './data-key-cache';
 import {
@@ -28,7 +28,7 @@ export class CredentialVaultService {
   constructor(
     @Inject(VAULT_KEYRING) private readonly keyring: Keyring,
     private readonly dataKeys: VaultDataKeyRepository,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: MetadataTransactions,
   ) {}
 
   /**
@@ -129,7 +129,7 @@ export class CredentialVaultService {
     };
     this.cache.delete(workspaceId, datasourceId);
     if (manager) await run(manager);
-    else await this.dataSource.transaction(run);
+    else await this.transactions.transaction(run);
     this.logger.log(`credential vault: data key of datasource ${datasourceId} was reset`);
   }
 

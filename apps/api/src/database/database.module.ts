@@ -1,9 +1,14 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { buildDataSourceOptions } from './data-source-options';
+import { MetadataTransactions } from './metadata-transactions';
 
-/** The metadata store. Entities register themselves with `TypeOrmModule.forFeature`. */
+/**
+ * The metadata store. Entities register themselves with `TypeOrmModule.forFeature`; every
+ * transaction goes through {@link MetadataTransactions} (global, so any module can inject it).
+ */
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
@@ -16,5 +21,7 @@ import { buildDataSourceOptions } from './data-source-options';
       }),
     }),
   ],
+  providers: [MetadataTransactions],
+  exports: [MetadataTransactions],
 })
 export class DatabaseModule {}

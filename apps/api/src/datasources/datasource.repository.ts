@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Not } from 'typeorm';
+import { MetadataTransactions } from '../database/metadata-transactions';
 import { placeholderOf } from '../database/raw-statement';
 import type { DatasourceType } from './connectors/connector';
 import { DatasourceSecretEntity } from './datasource-secret.entity';
@@ -32,15 +33,18 @@ export class DatasourceRepository {
   // per run than the read itself (bench/README.md, "Query proxy").
   private readonly runSql: string;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: MetadataTransactions,
+  ) {
     const p = placeholderOf(dataSource);
     this.runSql = `SELECT id, workspace_id, version, type, config FROM datasources
       WHERE workspace_id = ${p(1)} AND id = ${p(2)} LIMIT 1`;
   }
 
-  /** Runs `fn` in one transaction. */
+  /** Runs `fn` in one transaction (see {@link MetadataTransactions}). */
   transaction<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(fn);
+    return this.transactions.transaction(fn);
   }
 
   private m(manager?: EntityManager): EntityManager {

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { AUTH_CACHE_TTL_MS, ShortLivedCache } from '../auth/short-lived-cache';
 import { UserEntity } from '../auth/user.entity';
+import { MetadataTransactions } from '../database/metadata-transactions';
 import { MembershipEntity } from './membership.entity';
 import { WorkspaceEntity } from './workspace.entity';
 
@@ -42,6 +43,7 @@ export class WorkspaceRepository {
   constructor(
     @InjectRepository(WorkspaceEntity) private readonly workspaces: Repository<WorkspaceEntity>,
     @InjectRepository(MembershipEntity) private readonly memberships: Repository<MembershipEntity>,
+    private readonly transactions: MetadataTransactions,
   ) {}
 
   findById(workspaceId: string): Promise<WorkspaceEntity | null> {
@@ -105,8 +107,9 @@ export class WorkspaceRepository {
    * Runs `fn` in one transaction that first locks the workspace row with a no-op UPDATE (a row
    * lock on PostgreSQL, other replicas wait; the database write lock on SQLite), so two role
    * changes or removals in one workspace never both pass an "is another admin left?" check
-   * (two admins removing each other at once would otherwise leave none). The access cache is
-   * cleared for the touched members after the commit.
+   * (two admins removing each other at once would otherwise leave none). On SQLite the
+   * transaction waits its turn in {@link MetadataTransactions} (one shared connection). The
+   * access cache is cleared for the touched members after the commit.
    * @returns what `fn` returns; a throw rolls the transaction back.
    */
   async withMembershipLock<T>(
@@ -115,7 +118,7 @@ export class WorkspaceRepository {
   ): Promise<T> {
     const touched = new Set<string>();
     try {
-      return await this.workspaces.manager.transaction(async (manager) => {
+      return await this.transactions.transaction(async (manager) => {
         await manager.update(WorkspaceEntity, { id: workspaceId }, { id: workspaceId });
         return fn({
           findMembership: (userId) => manager.findOneBy(MembershipEntity, { workspaceId, userId }),

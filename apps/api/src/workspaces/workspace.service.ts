@@ -5,9 +5,8 @@ import type {
   TWorkspace,
   TWorkspaceRole,
 } from '@bastion/contracts';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { AuditContext, AuditService, SYSTEM_META } from '../audit/audit.service';
 import { AuthService } from '../auth/auth.service';
 import { AuthErrorCode, AuthException } from '../auth/auth.exception';
@@ -16,6 +15,7 @@ import type { RequestMeta } from '../auth/request-context';
 import { UserEntity } from '../auth/user.entity';
 import { UserRepository } from '../auth/user.repository';
 import { InstanceSettingEntity } from '../database/instance-setting.entity';
+import { MetadataTransactions } from '../database/metadata-transactions';
 import { MembershipEntity } from './membership.entity';
 import { WorkspaceEntity } from './workspace.entity';
 import { WorkspaceErrorCode, WorkspaceException, workspaceNotFound } from './workspace.exception';
@@ -24,7 +24,7 @@ import { WorkspaceRepository } from './workspace.repository';
 @Injectable()
 export class WorkspaceService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: MetadataTransactions,
     private readonly workspaces: WorkspaceRepository,
     private readonly users: UserRepository,
     private readonly auth: AuthService,
@@ -50,7 +50,7 @@ export class WorkspaceService {
     if (!(await this.isSetupRequired())) throw this.setupDone();
     let created: { user: UserEntity; workspaceId: string };
     try {
-      created = await this.dataSource.transaction(async (manager) => {
+      created = await this.transactions.transaction(async (manager) => {
         await manager.insert(InstanceSettingEntity, {
           key: 'setup_completed',
           value: new Date().toISOString(),
@@ -78,7 +78,7 @@ export class WorkspaceService {
 
   /** Creates a workspace whose admin is `userId`; returns its id. */
   async createWorkspace(name: string, userId: string, audit: AuditContext): Promise<TWorkspace> {
-    const id = await this.dataSource.transaction((manager) =>
+    const id = await this.transactions.transaction((manager) =>
       this.createWorkspaceIn(manager, name, userId),
     );
     await this.audit.record({
@@ -285,7 +285,7 @@ export class WorkspaceService {
     password: string,
     workspaceName: string,
   ): Promise<{ userId: string; workspaceId: string }> {
-    const created = await this.dataSource.transaction(async (manager) => {
+    const created = await this.transactions.transaction(async (manager) => {
       const setupDone = await manager.findOneBy(InstanceSettingEntity, { key: 'setup_completed' });
       if (!setupDone) {
         await manager.insert(InstanceSettingEntity, {

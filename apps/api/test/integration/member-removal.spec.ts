@@ -163,6 +163,47 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('member removal (%s)', (sto
     }
   });
 
+  it('the same removal sent twice at once: one 204, one 404, one audit entry, no 500', async () => {
+    for (let round = 0; round < 3; round++) {
+      const member = await addMember(t, admin, admin.workspaceId, 'viewer');
+      const target = memberUrl(admin.workspaceId, member.userId);
+      const answers = await Promise.all([
+        call(t, admin, 'DELETE', target),
+        call(t, admin, 'DELETE', target),
+      ]);
+      expect(answers.map((r) => r.statusCode).sort()).toEqual([204, 404]);
+      const audit = await call(
+        t,
+        admin,
+        'GET',
+        `/api/workspaces/${admin.workspaceId}/audit-events?action=member.removed&targetId=${member.userId}`,
+      );
+      expect(audit.json<TAuditEventPage>().items).toHaveLength(1);
+    }
+  });
+
+  it('two members removed at once: both 204, each with its audit entry', async () => {
+    const one = await addMember(t, admin, admin.workspaceId, 'viewer');
+    const two = await addMember(t, admin, admin.workspaceId, 'editor');
+    const answers = await Promise.all(
+      [one, two].map((m) => call(t, admin, 'DELETE', memberUrl(admin.workspaceId, m.userId))),
+    );
+    expect(answers.map((r) => r.statusCode)).toEqual([204, 204]);
+    const members = await call(t, admin, 'GET', `/api/workspaces/${admin.workspaceId}/members`);
+    const left = members.json<TMember[]>().map((m) => m.userId);
+    expect(left).not.toContain(one.userId);
+    expect(left).not.toContain(two.userId);
+    for (const m of [one, two]) {
+      const audit = await call(
+        t,
+        admin,
+        'GET',
+        `/api/workspaces/${admin.workspaceId}/audit-events?action=member.removed&targetId=${m.userId}`,
+      );
+      expect(audit.json<TAuditEventPage>().items).toHaveLength(1);
+    }
+  });
+
   it('needs the CSRF header (403) and a session (401)', async () => {
     const member = await addMember(t, admin, admin.workspaceId, 'viewer');
     const url = memberUrl(admin.workspaceId, member.userId);
