@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { CORRELATION_HEADER, generateCorrelationId } from './common/http/correlation-id';
 import { registerCors } from './common/http/cors';
+import { answerFrameworkError } from './common/http/framework-errors';
 import { setupOpenApi } from './common/http/open-api';
 import { registerSecurityHeaders } from './common/http/security-headers';
 import { registerWebApp } from './common/http/web-app';
@@ -86,6 +87,8 @@ export async function createApp(
     requestIdLogLabel: 'correlationId',
     trustProxy: parseTrustProxy(config.trustProxy),
     bodyLimit: 1_048_576,
+    // Malformed URLs get the security headers, correlation id and error body of every answer.
+    frameworkErrors: answerFrameworkError,
     ...(config.tls
       ? {
           https: {
@@ -113,13 +116,14 @@ export async function createApp(
 async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   app.setGlobalPrefix('api');
   app.enableShutdownHooks();
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', (request, reply, done) => {
-      void reply.header(CORRELATION_HEADER, request.id);
-      done();
-    });
+  const fastify = app.getHttpAdapter().getInstance();
+  // Every body is JSON: without Fastify's default text/plain parser a text body is a clear 415
+  // instead of a string that fails validation with an unclear 400.
+  fastify.removeContentTypeParser('text/plain');
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header(CORRELATION_HEADER, request.id);
+    done();
+  });
   registerSecurityHeaders(app);
   registerCors(app, config.corsOrigins);
   await app.register(fastifyCookie);

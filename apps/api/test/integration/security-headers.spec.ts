@@ -88,6 +88,55 @@ describe('security headers', () => {
     for (const res of responses) expect(securityHeadersOf(res.headers)).toEqual(EXPECTED);
   });
 
+  it('a malformed URL (FST_ERR_BAD_URL) carries the fixed set, a correlation id and the error body', async () => {
+    for (const [method, url] of [
+      ['GET', '/api/%zz'],
+      ['DELETE', '/api/auth/sessions/%'],
+      ['GET', '/%E0%A4%A'],
+    ] as const) {
+      const res = await t.app.inject({ method, url });
+      expect(res.statusCode, url).toBe(400);
+      expect(securityHeadersOf(res.headers), url).toEqual(EXPECTED);
+      const correlationId = res.headers['x-correlation-id'];
+      expect(typeof correlationId === 'string' && correlationId.length > 0, url).toBe(true);
+      expect(res.headers['cache-control'], url).toBe('no-store');
+      expect(res.headers['content-type'], url).toContain('application/json');
+      const body = res.json<Record<string, unknown>>();
+      expect(Object.keys(body).sort(), url).toEqual([
+        'correlationId',
+        'error',
+        'message',
+        'statusCode',
+      ]);
+      expect(body, url).toMatchObject({ statusCode: 400, error: 'Bad Request', correlationId });
+      expect(body.message, url).toMatch(/^The URL is not valid/);
+    }
+    // A proxy's well-formed correlation id is reused, as on every other answer.
+    const proxied = await t.app.inject({
+      method: 'GET',
+      url: '/api/%zz',
+      headers: { 'x-correlation-id': 'proxy-id-1234' },
+    });
+    expect(proxied.headers['x-correlation-id']).toBe('proxy-id-1234');
+    expect(proxied.json()).toMatchObject({ correlationId: 'proxy-id-1234' });
+  });
+
+  it('a login sent as text/plain is refused with a message naming the content type', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { 'content-type': 'text/plain' },
+      payload: '{"email":"a@example.test","password":"x"}',
+    });
+    expect(res.statusCode).toBe(415);
+    expect(securityHeadersOf(res.headers)).toEqual(EXPECTED);
+    expect(res.json()).toMatchObject({
+      statusCode: 415,
+      error: 'Unsupported Media Type',
+      message: expect.stringMatching(/application\/json/),
+    });
+  });
+
   it('the served web index, a client-side route and an asset carry exactly the fixed set', async () => {
     for (const url of ['/', '/apps/some/page', '/assets/app-1234.js']) {
       const res = await t.app.inject({ method: 'GET', url });

@@ -40,6 +40,16 @@ const REASONS: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
+/** The error body of every 4xx/5xx answer: `{statusCode, error, message, correlationId}`. */
+export function errorBody(status: number, message: string, correlationId: string): TErrorResponse {
+  return {
+    statusCode: status,
+    error: REASONS[status] ?? (status >= 500 ? 'Server Error' : 'Error'),
+    message,
+    correlationId,
+  };
+}
+
 /**
  * The one global exception filter: clear messages for 4xx, a generic message for 5xx, and the
  * request's correlation id on every error. Unexpected errors are logged with secrets redacted.
@@ -63,12 +73,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       );
     }
 
-    const body: TErrorResponse = {
-      statusCode: status,
-      error: REASONS[status] ?? (status >= 500 ? 'Server Error' : 'Error'),
-      message,
-      correlationId,
-    };
+    const body = errorBody(status, message, correlationId);
     void reply.status(status).header('cache-control', 'no-store').send(body);
   }
 
@@ -91,6 +96,15 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
+      if (status === 415) {
+        // Fastify's FST_ERR_CTP_INVALID_MEDIA_TYPE (Nest maps it to an HttpException): its text
+        // "Unsupported Media Type: x" echoes the header and names no remedy.
+        return {
+          status,
+          message:
+            'Content-Type: this content type is not accepted; send the body as application/json',
+        };
+      }
       if (status >= 500) return { status, message: 'Internal server error' };
       const response = exception.getResponse();
       const message =

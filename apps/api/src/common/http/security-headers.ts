@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** Content-Security-Policy: everything from this origin; no inline scripts; no framing. */
 const CONTENT_SECURITY_POLICY = [
@@ -57,7 +58,15 @@ export function registerSecurityHeaders(app: NestFastifyApplication): void {
     .getHttpAdapter()
     .getInstance()
     .addHook('onRequest', (request, reply, done) => {
-      void reply.headers(request.protocol === 'https' ? HTTPS_SECURITY_HEADERS : SECURITY_HEADERS);
+      applySecurityHeaders(request, reply);
       done();
     });
+}
+
+/**
+ * Sets the fixed security headers on one reply (HSTS only on HTTPS). For answers that no hook
+ * runs for, such as Fastify's framework errors (`framework-errors.ts`).
+ */
+export function applySecurityHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  void reply.headers(request.protocol === 'https' ? HTTPS_SECURITY_HEADERS : SECURITY_HEADERS);
 }
