@@ -55,35 +55,6 @@ describe('MetadataTransactions', () => {
     await expect(next).resolves.toBe(42);
   });
 
-  it('a transaction started inside a queued one nests instead of deadlocking', async () => {
-    const { dataSource } = fakeSqlite();
-    const tx = new MetadataTransactions(dataSource);
-    const result = await tx.transaction(() => tx.transaction(() => Promise.resolve('inner')));
-    expect(result).toBe('inner');
-  });
-
-  it('work left running by a finished body waits for the queue again', async () => {
-    const { dataSource, log } = fakeSqlite();
-    const tx = new MetadataTransactions(dataSource);
-    let late: Promise<void> | undefined;
-    await tx.transaction(() => {
-      late = (async () => {
-        await tick();
-        await tx.transaction(async () => {
-          log.push('late');
-          await tick();
-        });
-      })();
-      return Promise.resolve();
-    });
-    const other = tx.transaction(async () => {
-      log.push('other');
-      await tick();
-    });
-    await Promise.all([late, other]);
-    expect(log.sort()).toEqual(['late', 'other']);
-  });
-
   it('on PostgreSQL calls the data source directly (one pooled connection each)', async () => {
     let running = 0;
     let most = 0;
