@@ -43,11 +43,14 @@ export function sendCancelRequest(client: object): void {
 }
 
 /**
- * Largest backend message a run accepts (bytes): a DataRow this large cannot fit the byte cap
- * as JSON (hex `bytea` shrinks most, to 2/3 of its wire size as base64), so the run is cut
- * there without buffering it (postgres-message-guard.ts).
+ * Largest DataRow a run accepts (bytes); a larger one cuts the run there, unbuffered
+ * (postgres-message-guard.ts). A row's JSON is rarely smaller than its wire form: hex `bytea`
+ * becomes 2/3 as base64, and `json` text loses its whitespace and `\uXXXX` escapes when
+ * re-encoded, which can shrink it several times. 4x keeps such rows under the cap readable
+ * and still stops the values that ended the process (hundreds of MB) long before pg buffers
+ * them; a json value that shrinks more than 4x may be cut (query-proxy/README.md).
  */
-const messageLimitFor = (maxBytes: number) => Math.ceil(1.5 * maxBytes) + 64 * 1024;
+const messageLimitFor = (maxBytes: number) => 4 * maxBytes + 64 * 1024;
 
 /**
  * PostgreSQL: runs the statement with `statement_timeout`, `TimeZone = 'UTC'`, `bytea_output`,
@@ -69,7 +72,15 @@ export class PostgresExecutor implements SqlExecutor {
     }
     const pipelined = new PostgresPipelinedRun(run.text, run.values, run.limits);
     const guard = PostgresMessageGuard.of(conn);
-    guard?.watch(messageLimitFor(run.limits.maxBytes), () => pipelined.cutOversized());
+    guard?.watch(messageLimitFor(run.limits.maxBytes), (kind) => {
+      if (kind === 'row') pipelined.cutOversized();
+      else
+        pipelined.abandon(
+          Object.assign(new Error('the database sent a message too large to read'), {
+            code: '54000', // program_limit_exceeded
+          }),
+        );
+    });
     // Backstop if the run outlives its timeout: the statement is cancelled at the database,
     // the run settles as a timeout and the socket is destroyed (the pool then drops it).
     const backstop = setTimeout(

@@ -9,6 +9,9 @@ const IDLE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 const GUARD = Symbol('bastion.pgMessageGuard');
 
+/** Message type byte of a DataRow (PostgreSQL docs, "Message Formats"). */
+const DATA_ROW = 0x44;
+
 /**
  * Watches the backend messages of one pg connection and drops the connection as soon as a
  * message announces a length above the current limit, before pg buffers it.
@@ -26,7 +29,7 @@ export class PostgresMessageGuard {
   /** Body bytes of the current message still to come. */
   private remaining = 0;
   private limit = IDLE_LIMIT_BYTES;
-  private onOversized: (() => void) | undefined;
+  private onOversized: ((kind: 'row' | 'other') => void) | undefined;
   private tripped = false;
 
   private constructor(private readonly socket: GuardedSocket) {
@@ -49,10 +52,11 @@ export class PostgresMessageGuard {
   }
 
   /**
-   * Applies `limitBytes` (largest message body) until {@link release}; `onOversized` runs
-   * just before the socket is destroyed because of a larger message.
+   * Applies `limitBytes` (largest DataRow body) until {@link release}; `onOversized` runs just
+   * before the socket is destroyed because of a larger message: `row` for a DataRow over the
+   * limit, `other` for any message over the idle limit (64 MiB).
    */
-  watch(limitBytes: number, onOversized: () => void): void {
+  watch(limitBytes: number, onOversized: (kind: 'row' | 'other') => void): void {
     this.limit = limitBytes;
     this.onOversized = onOversized;
   }
@@ -76,14 +80,17 @@ export class PostgresMessageGuard {
       if (this.headerFill < 5) continue;
       this.headerFill = 0;
       const body = this.header.readUInt32BE(1) - 4;
-      if (body > this.limit) {
+      // The run's limit applies to rows (DataRow, 'D'); an error, notice or row description
+      // may be long without being a result, so those get the idle limit.
+      const isRow = this.header[0] === DATA_ROW;
+      if (body > (isRow ? this.limit : IDLE_LIMIT_BYTES)) {
         const notify = this.onOversized;
         this.release();
         this.tripped = true;
         // After this data event: pg's own listener still parses the whole messages before this
         // one in the chunk (a row, the row description), and buffers at most this chunk.
         queueMicrotask(() => {
-          notify?.();
+          notify?.(isRow ? 'row' : 'other');
           this.socket.destroy();
         });
         return;

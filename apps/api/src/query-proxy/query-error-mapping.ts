@@ -23,9 +23,14 @@ const NETWORK_CODES = new Set([
   'PROTOCOL_SEQUENCE_TIMEOUT',
 ]);
 
+/** Longest database message looked at (characters); the answer keeps at most 300. */
+const MESSAGE_SCAN_LIMIT = 1_000;
+
 /** Strips addresses and anything secret-looking from a database's own message. */
 function clean(message: string | undefined): string {
-  const text = redactText(message ?? 'unknown error')
+  // Cut first: a statement can raise an error of many megabytes, and the patterns below cost
+  // more than linear time on long runs of letters (100k characters blocked the process 10 s).
+  const text = redactText((message ?? 'unknown error').slice(0, MESSAGE_SCAN_LIMIT))
     .replace(/\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b/g, '[address]')
     .replace(/\[[0-9a-f:.]+\](?::\d+)?/gi, '[address]')
     .replace(/\b[0-9a-f]{0,4}::[0-9a-f:.]*/gi, '[address]')

@@ -326,6 +326,29 @@ describe('PostgreSQL pipelined run', () => {
     expect(await pid()).not.toBe(before);
   });
 
+  it('applies the size guard to rows only: long errors, notices and row descriptions pass', async () => {
+    const tiny = { ...limits, maxBytes: 10_000 };
+    await db.pool.raw(`CREATE FUNCTION boom(n int) RETURNS int LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION '%', repeat('x', n); END $$`);
+    const error = await failure(run('SELECT boom(300000)', tiny));
+    expect(error.status).toBe(422);
+    expect(error.message.length).toBeLessThan(400);
+    const wide = Array.from(
+      { length: 1500 },
+      (_, i) => `1 AS column_with_a_rather_long_name_that_goes_on_and_on_and_on_${i}`,
+    );
+    const described = await run(`SELECT ${wide.join(', ')} WHERE false`, tiny);
+    expect(described).toMatchObject({ rows: [], truncated: false });
+    expect(described.columns).toHaveLength(1500);
+    // json text shrinks when re-encoded (escapes, whitespace): still under the cap, not cut.
+    const escaped = await run(`SELECT ('"' || repeat('\\u4e2d', 100000) || '"')::json AS j`, {
+      ...limits,
+      maxBytes: 1_000_000,
+    });
+    expect(escaped.truncated).toBe(false);
+    expect(escaped.rows[0].j).toBe('中'.repeat(100000));
+  });
+
   it('keeps output settings and session state of one run out of the next', async () => {
     await db.pool.raw('CREATE TABLE enc (v text)');
     await run("SET client_encoding = 'LATIN1'");
