@@ -115,10 +115,7 @@ export class AppRepository {
     appId: string,
     queryId: string,
   ): Promise<RunnableQuery | null> {
-    const params = [workspaceId, appId, queryId];
-    return toRunnableQuery(
-      await this.dataSource.query<RunnableQueryRow[]>(this.draftRunSql, params),
-    );
+    return this.runnable(this.draftRunSql, workspaceId, appId, queryId);
   }
 
   findQueryByName(
@@ -158,10 +155,22 @@ export class AppRepository {
     appId: string,
     queryId: string,
   ): Promise<RunnableQuery | null> {
-    const params = [workspaceId, appId, queryId];
-    return toRunnableQuery(
-      await this.dataSource.query<RunnableQueryRow[]>(this.publishedRunSql, params),
-    );
+    return this.runnable(this.publishedRunSql, workspaceId, appId, queryId);
+  }
+
+  /** Runs one of the run-path lookups (bound: workspace id, app id, query id). */
+  private async runnable(
+    sql: string,
+    workspaceId: string,
+    appId: string,
+    queryId: string,
+  ): Promise<RunnableQuery | null> {
+    const rows = await this.dataSource.query<RunnableQueryRow[]>(sql, [
+      workspaceId,
+      appId,
+      queryId,
+    ]);
+    return toRunnableQuery(rows);
   }
 
   /**
