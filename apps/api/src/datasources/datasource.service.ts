@@ -92,12 +92,7 @@ export class DatasourceService {
     input: TCreateDatasourceRequest,
     ctx: AuditContext,
   ): Promise<TDatasource> {
-    const connector = this.registry.get(input.type);
-    const extracted = connector.extractSecrets(input.config);
-    const config = connector.parseConfig(extracted.config);
-    const secrets: Record<string, string> = { ...extracted.secrets };
-    for (const [field, { value }] of Object.entries(input.secrets)) secrets[field] = value;
-    this.checkSecretFields(connector, Object.keys(secrets));
+    const { connector, config, secrets } = this.parseNew(input);
     const nameKey = input.name.toLowerCase();
     if (await this.repo.nameTaken(workspaceId, nameKey)) throw this.nameTaken();
 
@@ -311,12 +306,7 @@ export class DatasourceService {
     workspaceId: string,
     input: TTestNewDatasourceRequest,
   ): Promise<TConnectionTestResult> {
-    const connector = this.registry.get(input.type);
-    const extracted = connector.extractSecrets(input.config);
-    const config = connector.parseConfig(extracted.config);
-    const secrets: Record<string, string> = { ...extracted.secrets };
-    for (const [field, { value }] of Object.entries(input.secrets)) secrets[field] = value;
-    this.checkSecretFields(connector, Object.keys(secrets));
+    const { connector, config, secrets } = this.parseNew(input);
     return connector.testConnection({
       id: randomUUID(),
       workspaceId,
@@ -430,6 +420,22 @@ export class DatasourceService {
         `Changing ${changed.join(', ')} points the datasource at a new target: give every stored secret again (${missing.join(', ')}) or clear it`,
       );
     }
+  }
+
+  /**
+   * A new datasource's type, config and secrets from a create or test-new request: secrets
+   * written inside the config (URL userinfo, secret headers) are moved out, the config is
+   * validated by its connector and every secret field must be one it declares.
+   * @throws DatasourceException 400 naming the invalid config or secret field.
+   */
+  private parseNew(input: TCreateDatasourceRequest | TTestNewDatasourceRequest) {
+    const connector = this.registry.get(input.type);
+    const extracted = connector.extractSecrets(input.config);
+    const config = connector.parseConfig(extracted.config);
+    const secrets: Record<string, string> = { ...extracted.secrets };
+    for (const [field, { value }] of Object.entries(input.secrets)) secrets[field] = value;
+    this.checkSecretFields(connector, Object.keys(secrets));
+    return { connector, config, secrets };
   }
 
   private checkSecretFields(connector: ManagedConnector, fields: string[]): void {
