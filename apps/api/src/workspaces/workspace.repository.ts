@@ -96,13 +96,6 @@ export class WorkspaceRepository {
     this.access.delete(`${workspaceId}/${membership.userId}`);
   }
 
-  /** Removes a member; effective at once on this replica. @returns false when not a member. */
-  async deleteMembership(workspaceId: string, userId: string): Promise<boolean> {
-    const result = await this.memberships.delete({ workspaceId, userId });
-    this.access.delete(`${workspaceId}/${userId}`);
-    return (result.affected ?? 0) > 0;
-  }
-
   /**
    * Runs `fn` in one transaction that first locks the workspace row with a no-op UPDATE (a row
    * lock on PostgreSQL, other replicas wait; the database write lock on SQLite), so two role

@@ -239,7 +239,7 @@ export class WorkspaceService {
   /**
    * Removes a member from the workspace (their account stays). The last admin cannot be removed,
    * also not by themself: the workspace would have no one to manage it. The removed user's next
-   * request to the workspace is 404 on this replica at once (`deleteMembership` forgets the
+   * request to the workspace is 404 on this replica at once (`withMembershipLock` forgets the
    * cached access); other replicas follow within `AUTH_CACHE_TTL_MS`.
    * @throws WorkspaceException MemberNotFound (404: not a member of this workspace), LastAdmin (409)
    */

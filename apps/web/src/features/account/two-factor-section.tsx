@@ -79,24 +79,18 @@ export function TwoFactorSection() {
       </section>
     );
   }
-  const onConfirm = (e: FormEvent) => {
+  // Confirming enrolment and regenerating both trade the code for new recovery codes.
+  const submitCodeTo = (mutation: typeof confirm) => (e: FormEvent) => {
     e.preventDefault();
-    confirm.mutate(code, {
+    mutation.mutate(code, {
       onSuccess: (r) => {
         setCode('');
         setCodes(r.recoveryCodes);
       },
     });
   };
-  const onRegenerate = (e: FormEvent) => {
-    e.preventDefault();
-    regenerate.mutate(code, {
-      onSuccess: (r) => {
-        setCode('');
-        setCodes(r.recoveryCodes);
-      },
-    });
-  };
+  const onConfirm = submitCodeTo(confirm);
+  const onRegenerate = submitCodeTo(regenerate);
   const onDisable = (e: FormEvent) => {
     e.preventDefault();
     disable.mutate(password, { onSuccess: () => setPassword('') });
