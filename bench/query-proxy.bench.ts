@@ -265,6 +265,8 @@ async function main(): Promise<void> {
   const bare = await startServer('bare', pgUrl);
   const full = await startServer('full', pgUrl, [
     '--max-old-space-size=512',
+    // e.g. BENCH_FULL_NODE_ARGS="-r ./probe.js" to load a probe into the full server only.
+    ...(process.env.BENCH_FULL_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
     ...(process.env.BENCH_CPU_PROFILE
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`]
       : []),

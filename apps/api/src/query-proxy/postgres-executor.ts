@@ -55,8 +55,8 @@ const messageLimitFor = (maxBytes: number) => 4 * maxBytes + 64 * 1024;
 /**
  * PostgreSQL: runs the statement with `statement_timeout`, `TimeZone = 'UTC'`, `bytea_output`,
  * `DateStyle` and the other output settings set for its transaction only, so a pooled server (PgBouncer transaction mode)
- * never keeps our settings, and reads rows in batches that stop at the caps; all of it in two
- * round trips (postgres-pipelined-run.ts). Every value is read as text and decoded by type OID
+ * never keeps our settings, and reads rows as they arrive up to the caps; all of it in one
+ * round trip (postgres-pipelined-run.ts). Every value is read as text and decoded by type OID
  * (result-encoding.ts). A connection that ended in doubt is destroyed, not lent again.
  * @throws QueryException (query-error-mapping.ts): 504 timeout, 422 database error or
  *   unreachable.

@@ -51,10 +51,7 @@ const RUN_SETTINGS_SQL =
  */
 const OWN_REPORTED_SETTINGS = new Set(['TimeZone', 'DateStyle', 'IntervalStyle']);
 
-/** Rows asked for per Execute: bounds what one batch can hold in memory. */
-const BATCH_ROWS = 200;
-
-type Phase = 'settings' | 'statement' | 'syncing' | 'done';
+type Phase = 'settings' | 'statement' | 'done';
 
 /**
  * A bind value in the text format. Values are null, boolean, number or string
@@ -79,18 +76,23 @@ const localError = (message: string, code: string) => Object.assign(new Error(me
  * `client.query(submittable)` accepts; pg-cursor and pg-query-stream use the same one).
  *
  * Wire protocol (PostgreSQL docs, "Message Flow", Extended Query and Pipelining): one write
- * carries Parse/Bind/Execute of {@link RUN_SETTINGS_SQL}, then Parse/Bind/Describe/Execute
- * (at most {@link BATCH_ROWS} rows) of the statement and a Flush. With no Sync in between, both
- * run in one implicit transaction, so the settings apply to the statement and end with it.
- * A PortalSuspended asks for the next batch; at CommandComplete, the caps, or a local error,
- * one Sync ends the transaction (committing a data-modifying statement) and its
- * ReadyForQuery settles the run. So a one-batch run costs two round trips, where
- * `BEGIN; SET LOCAL ...`, a cursor and `COMMIT` cost five.
+ * carries Parse/Bind/Execute of {@link RUN_SETTINGS_SQL}, then Parse/Bind/Describe/Execute of
+ * the statement, asking for at most `maxRows + 1` rows, and a Sync. With no Sync between
+ * them, both run in one implicit transaction, so the settings apply to the statement and end
+ * with it; the Sync ends that transaction (committing a data-modifying statement) and its
+ * ReadyForQuery settles the run. So a run costs one round trip, where `BEGIN; SET LOCAL ...`,
+ * a cursor and `COMMIT` cost five.
+ *
+ * Rows are decoded one at a time as they arrive and kept only up to the caps. The row cap is
+ * enforced by the server (Execute's row limit; the extra row tells "truncated" apart from
+ * "exactly maxRows", and a PortalSuspended means more rows were left unsent). When the byte
+ * cap is reached first, up to `maxRows` rows may still be on the way: the run settles at once
+ * with what it has and the connection is destroyed rather than read to its end.
  *
  * The statement timeout runs from the statement's Parse (PostgreSQL starts a fresh statement
- * timeout for each protocol message after an Execute completes, and keeps it running while a
- * portal is suspended). It does not cover work done at commit (a `WITH HOLD` cursor, deferred
- * triggers) nor a statement that sets its own timeout to 0 between batches: for those the
+ * timeout for each protocol message after an Execute completes). It does not cover work done
+ * at commit (a `WITH HOLD` cursor, deferred triggers) nor a statement that turns its own
+ * timeout off (a function calling `set_config`): for those the
  * executor's backstop cancels the backend at timeout + 2 s (postgres-executor.ts).
  *
  * Settles `promise` with the encoded result, or rejects with the database's error (it has a
@@ -148,8 +150,8 @@ export class PostgresPipelinedRun {
       connection.parse({ text: this.text });
       connection.bind({ values: this.values, valueMapper: toWireText });
       connection.describe({ type: 'P', name: '' });
-      connection.execute({ rows: BATCH_ROWS });
-      connection.flush();
+      connection.execute({ rows: this.limits.maxRows + 1 });
+      connection.sync();
     } finally {
       connection.stream.uncork?.();
     }
@@ -174,32 +176,31 @@ export class PostgresPipelinedRun {
         const v = message.fields[i];
         row[this.names[i]] = v === null ? null : decodePgText(this.oids[i], v);
       }
-      if (!this.collector.add(row)) this.capped = true;
+      if (!this.collector.add(row)) {
+        this.capped = true;
+        // The byte cap, not the row cap (which the server enforces): stop reading now.
+        if (this.collector.rows.length < this.limits.maxRows) this.cutOversized();
+      }
     } catch (error) {
       this.failure ??= error;
       this.capped = true;
     }
   }
 
+  /** More rows than Execute asked for: the run is cut at the row cap; our Sync closes the portal. */
   handlePortalSuspended(): void {
-    if (this.capped) this.sync();
-    else {
-      this.connection?.execute({ rows: BATCH_ROWS });
-      this.connection?.flush();
-    }
+    this.collector.truncated = true;
   }
 
   handleCommandComplete(): void {
     if (this.phase === 'settings') this.phase = 'statement';
-    else this.sync();
   }
 
-  /** A statement that is only comments or blanks answers EmptyQueryResponse. */
-  handleEmptyQuery(): void {
-    this.sync();
-  }
+  /** A statement that is only comments or blanks answers EmptyQueryResponse; Sync follows. */
+  handleEmptyQuery(): void {}
 
   handleReadyForQuery(): void {
+    if (this.phase === 'done') return; // already settled (cut at the byte cap)
     this.phase = 'done';
     // 'I' is idle. A statement such as BEGIN leaves the session inside a transaction ('T', or
     // 'E' failed) after our Sync: that connection must not serve another run (its statements
@@ -227,8 +228,8 @@ export class PostgresPipelinedRun {
     const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
     // Only a statement error leaves a live session: class 08 and 57P (shutdown, crash) end it.
     const sessionLives = sqlState && !/^(08|57P)/.test(code);
+    // The server skips to our Sync and answers ReadyForQuery, which pg's Client consumes.
     if (!sessionLives) this.healthy = false;
-    if (sessionLives && this.phase !== 'syncing') this.sync();
     this.phase = 'done';
     this.connection?.removeListener('parameterStatus', this.onParameterStatus);
     if (this.failure !== undefined) {
@@ -250,6 +251,9 @@ export class PostgresPipelinedRun {
     // The server answers our CopyFail with 57014 (query_canceled), which is not a timeout.
     this.failure ??= notSupported('COPY');
     connection.sendCopyFail('COPY is not supported by the query proxy');
+    // In copy-in mode the server ignores Sync (PostgreSQL docs, "COPY Operations"): the one
+    // already sent was dropped, so the error after CopyFail needs a new one.
+    connection.sync();
   }
 
   /** COPY ... TO STDOUT: the data is dropped and the run fails as "feature not supported". */
@@ -281,11 +285,5 @@ export class PostgresPipelinedRun {
     if (this.phase === 'done') return;
     this.phase = 'done';
     this.reject(error);
-  }
-
-  private sync(): void {
-    if (this.phase === 'syncing' || this.phase === 'done') return;
-    this.phase = 'syncing';
-    this.connection?.sync();
   }
 }

@@ -289,12 +289,39 @@ describe('PostgreSQL pipelined run', () => {
     expect(update).toMatchObject({ columns: [], rows: [], rowCount: 0 });
   });
 
-  it('fails cleanly on an error in a later batch and the session stays usable', async () => {
-    // Rows 1-200 arrive in the first batch; the division by zero happens in the second.
+  it('fails cleanly on an error after rows have arrived and the session stays usable', async () => {
+    // Rows 1-349 are sent before the division by zero.
     const midway = await failure(run('SELECT 1 / (g - 350) AS x FROM generate_series(1, 400) g'));
     expect(midway.status).toBe(422);
     expect(midway.message).toMatch(/division by zero/);
     for (let i = 0; i < 3; i++) expect((await run('SELECT 2 AS two')).rows).toEqual([{ two: 2 }]);
+  });
+
+  it('enforces the row cap at the server and keeps the session; a byte cap drops it', async () => {
+    const pid = async () => (await run('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+    const first = await pid();
+    const capped = { ...limits, maxRows: 5 };
+    const exact = await run('SELECT g FROM generate_series(1, 5) g', capped);
+    expect(exact).toMatchObject({ rowCount: 5, truncated: false });
+    const oneOver = await run('SELECT g FROM generate_series(1, 6) g', capped);
+    expect(oneOver).toMatchObject({ rowCount: 5, truncated: true });
+    const started = Date.now();
+    const many = await run('SELECT g FROM generate_series(1, 5000000) g', capped);
+    expect(many).toMatchObject({ rowCount: 5, truncated: true });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(many.rows.map((r) => r.g)).toEqual([1, 2, 3, 4, 5]);
+    expect(await pid()).toBe(first);
+    // Cut at the byte cap while up to maxRows rows are still on the way: the run answers what
+    // it has at once, and that connection is destroyed instead of being read to its end.
+    const wide = await run("SELECT g, repeat('x', 1000) AS pad FROM generate_series(1, 100000) g", {
+      ...limits,
+      maxRows: 100_000,
+      maxBytes: 20_000,
+    });
+    expect(wide.truncated).toBe(true);
+    expect(wide.rowCount).toBeGreaterThan(10);
+    expect(wide.rowCount).toBeLessThan(20);
+    expect(await pid()).not.toBe(first);
   });
 
   it('a statement that opens a transaction never leaves it open for the next run', async () => {
