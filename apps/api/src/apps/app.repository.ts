@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
+import { RUN_LOOKUP_CACHE_TTL_MS, ShortLivedCache } from '../auth/short-lived-cache';
 import { MetadataTransactions } from '../database/metadata-transactions';
 import { intOrNull, placeholderOf } from '../database/raw-statement';
 import { AppEntity } from './app.entity';
@@ -40,13 +41,20 @@ function toRunnableQuery(rows: RunnableQueryRow[]): RunnableQuery | null {
   };
 }
 
-/** Apps, draft queries and published queries. Every method takes the workspace id first. */
+/**
+ * Apps, draft queries and published queries. Every method takes the workspace id first.
+ *
+ * `findPublishedQuery` (every viewer run) is cached for {@link RUN_LOOKUP_CACHE_TTL_MS} ms;
+ * the two writes of published copies (`publish`, `deleteApp`) clear that cache after their
+ * commit, so they take effect at once on this replica. Draft runs are not cached.
+ */
 @Injectable()
 export class AppRepository {
   // The run path's lookups as raw statements built once: TypeORM's find builder cost more CPU
   // per run than the read itself (bench/README.md, "Query proxy").
   private readonly publishedRunSql: string;
   private readonly draftRunSql: string;
+  private readonly publishedRuns = new ShortLivedCache<RunnableQuery>(RUN_LOOKUP_CACHE_TTL_MS);
 
   constructor(
     private readonly dataSource: DataSource,
@@ -91,11 +99,15 @@ export class AppRepository {
   }
 
   async deleteApp(workspaceId: string, appId: string): Promise<void> {
-    await this.transactions.transaction(async (m) => {
-      await m.delete(AppPublishedQueryEntity, { workspaceId, appId });
-      await m.delete(AppQueryEntity, { workspaceId, appId });
-      await m.delete(AppEntity, { workspaceId, id: appId });
-    });
+    try {
+      await this.transactions.transaction(async (m) => {
+        await m.delete(AppPublishedQueryEntity, { workspaceId, appId });
+        await m.delete(AppQueryEntity, { workspaceId, appId });
+        await m.delete(AppEntity, { workspaceId, id: appId });
+      });
+    } finally {
+      this.publishedRuns.clear();
+    }
   }
 
   listQueries(workspaceId: string, appId: string): Promise<AppQueryEntity[]> {
@@ -147,7 +159,8 @@ export class AppRepository {
   }
 
   /**
-   * The published copy of a query, for a run: one statement scoped by workspace and app.
+   * The published copy of a query, for a run: one statement scoped by workspace and app, its
+   * answer cached (see the class comment; a miss is not cached).
    * @returns null when the app is not in this workspace or the query was never published.
    */
   async findPublishedQuery(
@@ -155,7 +168,13 @@ export class AppRepository {
     appId: string,
     queryId: string,
   ): Promise<RunnableQuery | null> {
-    return this.runnable(this.publishedRunSql, workspaceId, appId, queryId);
+    const key = `${workspaceId}/${appId}/${queryId}`;
+    const cached = this.publishedRuns.get(key);
+    if (cached) return cached;
+    const ticket = this.publishedRuns.ticket();
+    const found = await this.runnable(this.publishedRunSql, workspaceId, appId, queryId);
+    if (found) this.publishedRuns.set(key, found, ticket);
+    return found;
   }
 
   /** Runs one of the run-path lookups (bound: workspace id, app id, query id). */
@@ -178,6 +197,19 @@ export class AppRepository {
    * draft query replace the previous published state, so viewers never see a mix.
    */
   async publish(workspaceId: string, appId: string, definition: string, at: Date): Promise<void> {
+    try {
+      await this.publishTransaction(workspaceId, appId, definition, at);
+    } finally {
+      this.publishedRuns.clear();
+    }
+  }
+
+  private async publishTransaction(
+    workspaceId: string,
+    appId: string,
+    definition: string,
+    at: Date,
+  ): Promise<void> {
     await this.transactions.transaction(async (m) => {
       const drafts = await m.find(AppQueryEntity, { where: { workspaceId, appId } });
       await m.delete(AppPublishedQueryEntity, { workspaceId, appId });

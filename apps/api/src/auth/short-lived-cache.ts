@@ -83,3 +83,11 @@ export class ShortLivedCache<V> {
  * that made the change it takes effect at once.
  */
 export const AUTH_CACHE_TTL_MS = 1_000;
+
+/**
+ * Lifetime of the query proxy's cached run lookups (ms): a published query and a datasource
+ * row (no secrets). The longest another replica keeps running the previous published version
+ * or datasource settings after a publish, an app or datasource deletion or an update made
+ * elsewhere; on the replica that made the change it takes effect at once.
+ */
+export const RUN_LOOKUP_CACHE_TTL_MS = 1_000;

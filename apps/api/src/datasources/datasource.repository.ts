@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Not } from 'typeorm';
+import { RUN_LOOKUP_CACHE_TTL_MS, ShortLivedCache } from '../auth/short-lived-cache';
 import { MetadataTransactions } from '../database/metadata-transactions';
 import { placeholderOf } from '../database/raw-statement';
 import type { DatasourceType } from './connectors/connector';
@@ -26,12 +27,17 @@ interface DatasourceRunRawRow {
  * Queries on `datasources` and `datasource_secrets`. Every method takes the workspace id
  * first, so a lookup that forgets tenancy cannot be written; an optional manager runs it in
  * the caller's transaction.
+ *
+ * `findForRun` (every run) is cached for {@link RUN_LOOKUP_CACHE_TTL_MS} ms. Rows change only
+ * inside {@link transaction} (update, delete), which clears that cache after it ends, so a
+ * change takes effect at once on this replica.
  */
 @Injectable()
 export class DatasourceRepository {
   // The run path's lookup as a raw statement built once: TypeORM's find builder cost more CPU
   // per run than the read itself (bench/README.md, "Query proxy").
   private readonly runSql: string;
+  private readonly runRows = new ShortLivedCache<DatasourceRunRow>(RUN_LOOKUP_CACHE_TTL_MS);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -42,9 +48,13 @@ export class DatasourceRepository {
       WHERE workspace_id = ${p(1)} AND id = ${p(2)} LIMIT 1`;
   }
 
-  /** Runs `fn` in one transaction (see {@link MetadataTransactions}). */
-  transaction<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.transactions.transaction(fn);
+  /** Runs `fn` in one transaction (see {@link MetadataTransactions}); clears the run cache after. */
+  async transaction<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await this.transactions.transaction(fn);
+    } finally {
+      this.runRows.clear();
+    }
   }
 
   private m(manager?: EntityManager): EntityManager {
@@ -64,17 +74,21 @@ export class DatasourceRepository {
   }
 
   /**
-   * The columns a run needs of one datasource: one statement scoped by workspace.
-   * `config` is the stored JSON text.
+   * The columns a run needs of one datasource: one statement scoped by workspace, its answer
+   * cached (see the class comment; a miss is not cached). `config` is the stored JSON text.
    * @returns null when the datasource is not in this workspace.
    */
   async findForRun(workspaceId: string, id: string): Promise<DatasourceRunRow | null> {
+    const key = `${workspaceId}/${id}`;
+    const cached = this.runRows.get(key);
+    if (cached) return cached;
+    const ticket = this.runRows.ticket();
     const [row] = await this.dataSource.query<DatasourceRunRawRow[]>(this.runSql, [
       workspaceId,
       id,
     ]);
     if (!row) return null;
-    return {
+    const found: DatasourceRunRow = {
       id: row.id,
       workspaceId: row.workspace_id,
       // NOT NULL integer; a driver may hand it over as a string.
@@ -82,6 +96,8 @@ export class DatasourceRepository {
       type: row.type as DatasourceType,
       config: row.config,
     };
+    this.runRows.set(key, found, ticket);
+    return found;
   }
 
   /** True when another datasource of the workspace has this (lower-cased) name. */
