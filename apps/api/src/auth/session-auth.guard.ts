@@ -33,7 +33,9 @@ export class SessionAuthGuard implements CanActivate {
     }
     if (!SAFE_METHODS.has(request.method)) {
       const presented = request.headers['x-csrf-token'];
-      if (!csrfTokenMatches(token, typeof presented === 'string' ? presented : undefined)) {
+      if (
+        !csrfTokenMatches(resolved.csrfToken, typeof presented === 'string' ? presented : undefined)
+      ) {
         throw new AuthException(
           AuthErrorCode.CsrfTokenInvalid,
           'Missing or invalid x-csrf-token header; reload the page and try again',
