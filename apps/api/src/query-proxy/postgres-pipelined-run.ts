@@ -44,6 +44,21 @@ const RUN_SETTINGS_SQL =
   "set_config('extra_float_digits', '1', true), set_config('IntervalStyle', 'postgres', true)";
 
 /**
+ * Session state a statement can leave behind for the next run on the pooled connection, undone
+ * in the run's own transaction, after the statement (a statement that fails rolls its own
+ * session changes back): every `SET` and `set_config(..., false)` (`search_path`, `work_mem`,
+ * ...; RESET ALL restores each to its value at connection start), `SET ROLE` (not covered by
+ * RESET ALL), session advisory locks, and temporary tables, which would otherwise shadow a
+ * table of the same name for later runs (PostgreSQL docs, RESET, SET ROLE, DISCARD, "Advisory
+ * Lock Functions"). `DISCARD ALL` would cover more but cannot run in a transaction block.
+ */
+const SESSION_RESET_SQL = [
+  'RESET ALL',
+  "SELECT set_config('role', 'none', false), pg_advisory_unlock_all()",
+  'DISCARD TEMP',
+];
+
+/**
  * Reported parameters (ParameterStatus) our own settings change and revert. Any other report
  * during a run means the statement changed the session for later runs (`SET client_encoding`,
  * `SET default_transaction_read_only`, `SET SESSION AUTHORIZATION`, ...): that connection is
@@ -51,7 +66,7 @@ const RUN_SETTINGS_SQL =
  */
 const OWN_REPORTED_SETTINGS = new Set(['TimeZone', 'DateStyle', 'IntervalStyle']);
 
-type Phase = 'settings' | 'statement' | 'done';
+type Phase = 'settings' | 'statement' | 'reset' | 'done';
 
 /**
  * A bind value in the text format. Values are null, boolean, number or string
@@ -77,9 +92,9 @@ const localError = (message: string, code: string) => Object.assign(new Error(me
  *
  * Wire protocol (PostgreSQL docs, "Message Flow", Extended Query and Pipelining): one write
  * carries Parse/Bind/Execute of {@link RUN_SETTINGS_SQL}, then Parse/Bind/Describe/Execute of
- * the statement, asking for at most `maxRows + 1` rows, and a Sync. With no Sync between
- * them, both run in one implicit transaction, so the settings apply to the statement and end
- * with it; the Sync ends that transaction (committing a data-modifying statement) and its
+ * the statement, asking for at most `maxRows + 1` rows, then {@link SESSION_RESET_SQL}, and a
+ * Sync. With no Sync between them, all run in one implicit transaction, so the settings apply
+ * to the statement and end with it; the Sync ends that transaction (committing a data-modifying statement) and its
  * ReadyForQuery settles the run. So a run costs one round trip, where `BEGIN; SET LOCAL ...`,
  * a cursor and `COMMIT` cost five.
  *
@@ -151,6 +166,11 @@ export class PostgresPipelinedRun {
       connection.bind({ values: this.values, valueMapper: toWireText });
       connection.describe({ type: 'P', name: '' });
       connection.execute({ rows: this.limits.maxRows + 1 });
+      for (const text of SESSION_RESET_SQL) {
+        connection.parse({ text });
+        connection.bind({});
+        connection.execute({ rows: 0 });
+      }
       connection.sync();
     } finally {
       connection.stream.uncork?.();
@@ -187,17 +207,21 @@ export class PostgresPipelinedRun {
     }
   }
 
-  /** More rows than Execute asked for: the run is cut at the row cap; our Sync closes the portal. */
+  /** More rows than Execute asked for: the run is cut at the row cap (the next Bind closes it). */
   handlePortalSuspended(): void {
     this.collector.truncated = true;
+    this.phase = 'reset';
   }
 
   handleCommandComplete(): void {
     if (this.phase === 'settings') this.phase = 'statement';
+    else if (this.phase === 'statement') this.phase = 'reset';
   }
 
-  /** A statement that is only comments or blanks answers EmptyQueryResponse; Sync follows. */
-  handleEmptyQuery(): void {}
+  /** A statement that is only comments or blanks answers EmptyQueryResponse. */
+  handleEmptyQuery(): void {
+    this.phase = 'reset';
+  }
 
   handleReadyForQuery(): void {
     if (this.phase === 'done') return; // already settled (cut at the byte cap)

@@ -391,6 +391,41 @@ describe('PostgreSQL pipelined run', () => {
     expect((await run('SELECT count(*)::int AS n FROM enc')).rows).toEqual([{ n: 2 }]);
   });
 
+  it('undoes session state a run leaves behind: settings, role, advisory locks, temp tables', async () => {
+    await db.pool.raw('CREATE SCHEMA shadow');
+    await db.pool.raw(
+      "CREATE TABLE shadow.people (who text); INSERT INTO shadow.people VALUES ('spoofed')",
+    );
+    await db.pool.raw("CREATE TABLE people (who text); INSERT INTO people VALUES ('real')");
+    await db.pool.raw('CREATE ROLE run_reader NOLOGIN');
+    await db.pool.raw('GRANT run_reader TO CURRENT_USER');
+    await db.pool.raw(`CREATE FUNCTION sneak() RETURNS int LANGUAGE plpgsql AS
+      $$ BEGIN PERFORM set_config('search_path', 'shadow', false); RETURN 1; END $$`);
+    const state = () =>
+      run(
+        'SELECT (SELECT who FROM people) AS who, current_user = session_user AS own_role, ' +
+          "current_setting('work_mem') AS work_mem, " +
+          "(SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()) AS locks",
+      ).then((r) => r.rows[0]);
+    const clean = await state();
+    expect(clean).toMatchObject({ who: 'real', own_role: true, locks: 0 });
+    await run('SET search_path = shadow');
+    await run("SET work_mem = '1GB'");
+    await run('SET ROLE run_reader');
+    await run('SELECT pg_advisory_lock(42)');
+    expect(await state()).toEqual(clean);
+    await run('SELECT sneak()');
+    expect(await state()).toEqual(clean);
+    // A temporary table would shadow `people` (pg_temp comes first in the search path).
+    await run("CREATE TEMP TABLE people AS SELECT 'temp' AS who");
+    expect(await state()).toEqual(clean);
+    // A statement that fails rolls its own SET back; the next run is unaffected.
+    expect(
+      (await failure(run("SELECT set_config('search_path', 'shadow', false), 1/0"))).status,
+    ).toBe(422);
+    expect(await state()).toEqual(clean);
+  });
+
   it('cancels at the database a statement that escapes its timeout at commit', async () => {
     const marker = `held_${Math.random().toString(36).slice(2, 10)}`;
     const started = Date.now();
