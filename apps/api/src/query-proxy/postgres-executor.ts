@@ -24,7 +24,7 @@ interface BackendIdentity {
  * 16, Int32 80877102, the backend's process id and secret key, and needs no authentication
  * (PostgreSQL docs, "Canceling Requests in Progress", "Message Formats"). Fire and forget: the
  * caller destroys its own socket anyway. Why: dropping the socket alone leaves a backend
- * running until it next writes (a `WITH HOLD` cursor or a deferred trigger running at commit,
+ * running until it next writes (a deferred trigger running at commit,
  * or a statement that turned its own timeout off mid-run).
  */
 export function sendCancelRequest(client: object): void {

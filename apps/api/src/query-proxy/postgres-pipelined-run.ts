@@ -48,14 +48,17 @@ const RUN_SETTINGS_SQL =
  * in the run's own transaction, after the statement (a statement that fails rolls its own
  * session changes back): every `SET` and `set_config(..., false)` (`search_path`, `work_mem`,
  * ...; RESET ALL restores each to its value at connection start), `SET ROLE` (not covered by
- * RESET ALL), session advisory locks, and temporary tables, which would otherwise shadow a
- * table of the same name for later runs (PostgreSQL docs, RESET, SET ROLE, DISCARD, "Advisory
+ * RESET ALL), session advisory locks, temporary tables, which would otherwise shadow a table
+ * of the same name for later runs, and cursors (`WITH HOLD`) and prepared statements, through
+ * which a later run could read another's results (PostgreSQL docs, RESET, SET ROLE, DISCARD, "Advisory
  * Lock Functions"). `DISCARD ALL` would cover more but cannot run in a transaction block.
  */
 const SESSION_RESET_SQL = [
   'RESET ALL',
   "SELECT set_config('role', 'none', false), pg_advisory_unlock_all()",
   'DISCARD TEMP',
+  'CLOSE ALL',
+  'DEALLOCATE ALL',
 ];
 
 /**
@@ -106,7 +109,7 @@ const localError = (message: string, code: string) => Object.assign(new Error(me
  *
  * The statement timeout runs from the statement's Parse (PostgreSQL starts a fresh statement
  * timeout for each protocol message after an Execute completes). It does not cover work done
- * at commit (a `WITH HOLD` cursor, deferred triggers) nor a statement that turns its own
+ * at commit (deferred triggers; the statement timeout is reset with the session) nor a statement that turns its own
  * timeout off (a function calling `set_config`): for those the
  * executor's backstop cancels the backend at timeout + 2 s (postgres-executor.ts).
  *

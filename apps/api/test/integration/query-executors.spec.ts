@@ -419,6 +419,13 @@ describe('PostgreSQL pipelined run', () => {
     // A temporary table would shadow `people` (pg_temp comes first in the search path).
     await run("CREATE TEMP TABLE people AS SELECT 'temp' AS who");
     expect(await state()).toEqual(clean);
+    // A cursor or prepared statement left open would let a later run read this run's results.
+    await run('DECLARE kept CURSOR WITH HOLD FOR SELECT 1 AS secret');
+    expect((await failure(run('FETCH ALL FROM kept'))).message).toMatch(
+      /cursor "kept" does not exist/,
+    );
+    await run("PREPARE kept_plan AS SELECT 'secret'");
+    expect((await failure(run('EXECUTE kept_plan'))).message).toMatch(/kept_plan" does not exist/);
     // A statement that fails rolls its own SET back; the next run is unaffected.
     expect(
       (await failure(run("SELECT set_config('search_path', 'shadow', false), 1/0"))).status,
@@ -427,22 +434,30 @@ describe('PostgreSQL pipelined run', () => {
   });
 
   it('cancels at the database a statement that escapes its timeout at commit', async () => {
-    const marker = `held_${Math.random().toString(36).slice(2, 10)}`;
+    // A deferred trigger runs at the run's commit (its Sync), after the statement's timeout.
+    await db.pool.raw(`CREATE FUNCTION slow_at_commit() RETURNS trigger LANGUAGE plpgsql AS
+      $$ BEGIN PERFORM pg_sleep(15); RETURN NULL; END $$`);
+    await db.pool.raw('CREATE TABLE slow_commit (id int)');
+    await db.pool.raw(`CREATE CONSTRAINT TRIGGER slow_commit_trigger AFTER INSERT ON slow_commit
+      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_at_commit()`);
     const started = Date.now();
     const held = await failure(
-      run(`DECLARE ${marker} CURSOR WITH HOLD FOR SELECT pg_sleep(15)`, {
-        ...limits,
-        timeoutMs: 1_000,
-      }),
+      run('INSERT INTO slow_commit VALUES (1)', { ...limits, timeoutMs: 1_000 }),
     );
     expect(held.status).toBe(504);
     expect(Date.now() - started).toBeLessThan(5_000);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const active = await db.pool.raw<{ rows: { n: number }[] }>(
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE ?",
-      [`%${marker}%`],
+    const sleeping = await db.pool.raw<{ rows: { n: number }[] }>(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'",
     );
-    expect(active.rows[0].n).toBe(0);
+    expect(sleeping.rows[0].n).toBe(0);
+    // A WITH HOLD cursor is closed before the commit would materialise it: no wait at all.
+    const quick = Date.now();
+    await run('DECLARE held CURSOR WITH HOLD FOR SELECT pg_sleep(15)', {
+      ...limits,
+      timeoutMs: 1_000,
+    });
+    expect(Date.now() - quick).toBeLessThan(1_000);
     const copy = await failure(run('COPY enc FROM STDIN'));
     expect(copy).toMatchObject({
       status: 422,
