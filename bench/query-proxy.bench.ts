@@ -58,6 +58,8 @@ async function runBare(pgUrl: string): Promise<void> {
     };
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
+  // A clean exit, so that --cpu-prof (BENCH_BARE_NODE_ARGS) writes its profile.
+  process.on('SIGTERM', () => process.exit(0));
   const port = (app.server.address() as { port: number }).port;
   process.send?.({
     ready: { url: `http://127.0.0.1:${port}/run`, headers: {}, body: '{"params":{"id":1}}' },
@@ -262,7 +264,11 @@ async function main(): Promise<void> {
   await client.query("INSERT INTO items VALUES (1, 'one')");
   await client.end();
 
-  const bare = await startServer('bare', pgUrl);
+  const bare = await startServer(
+    'bare',
+    pgUrl,
+    process.env.BENCH_BARE_NODE_ARGS?.split(' ').filter(Boolean),
+  );
   const full = await startServer('full', pgUrl, [
     '--max-old-space-size=512',
     // e.g. BENCH_FULL_NODE_ARGS="-r ./probe.js" to load a probe into the full server only.

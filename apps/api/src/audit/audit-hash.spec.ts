@@ -36,6 +36,13 @@ describe('audit hash', () => {
     expect(computeAuditHash(base)).toBe(
       createHash('sha256').update(canonicalEncoding(base)).digest('hex'),
     );
+    // Non-ASCII text is hashed as its UTF-8 bytes (an existing chain must still verify).
+    const wide = { ...base, userAgent: 'Zoë 🙂 ✓' };
+    expect(computeAuditHash(wide)).toBe(
+      createHash('sha256')
+        .update(Buffer.from(canonicalEncoding(wide), 'utf8'))
+        .digest('hex'),
+    );
   });
 
   it('key order of details does not change the hash', () => {

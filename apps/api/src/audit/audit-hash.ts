@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuditDetails } from './audit-action';
 
 /** `prev_hash` of the first entry of a fresh chain: 64 zeros. */
@@ -64,5 +64,5 @@ export function canonicalEncoding(f: AuditChainFields): string {
 
 /** SHA-256 (FIPS 180-4) of the UTF-8 canonical encoding, as 64 lower-case hex digits. */
 export function computeAuditHash(f: AuditChainFields): string {
-  return createHash('sha256').update(canonicalEncoding(f), 'utf8').digest('hex');
+  return hash('sha256', canonicalEncoding(f), 'hex'); // a string is hashed as UTF-8
 }

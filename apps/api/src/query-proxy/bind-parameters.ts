@@ -173,6 +173,30 @@ export function compileSql(
   return { text: out, names };
 }
 
+/** Most compiled texts {@link compileSqlCached} keeps (then it starts over). */
+const COMPILED_CACHE_MAX = 1_000;
+const compiledCache = new Map<string, Readonly<CompiledSql>>();
+
+/**
+ * {@link compileSql}, memoised per (style, dialect, text): a saved query compiles once, not on
+ * every run. The result is frozen and shared. Refusals are not cached (each call throws).
+ */
+export function compileSqlCached(
+  sql: string,
+  dialect: SqlDialect,
+  style: 'dollar' | 'question',
+): Readonly<CompiledSql> {
+  const key = `${style}\u0000${dialect}\u0000${sql}`;
+  let compiled = compiledCache.get(key);
+  if (!compiled) {
+    const fresh = compileSql(sql, dialect, style);
+    compiled = Object.freeze({ text: fresh.text, names: Object.freeze(fresh.names) as string[] });
+    if (compiledCache.size >= COMPILED_CACHE_MAX) compiledCache.clear();
+    compiledCache.set(key, compiled);
+  }
+  return compiled;
+}
+
 /** The distinct placeholder names of a SQL text, in first-use order. */
 export function placeholderNames(sql: string, dialect: SqlDialect): string[] {
   return [...new Set(compileSql(sql, dialect, 'question').names)];

@@ -17,7 +17,7 @@ import type {
   SqlConnector,
 } from '../datasources/connectors/connector';
 import { reuseLivePool } from '../datasources/connectors/pool-manager';
-import { compileSql, SqlDialect } from './bind-parameters';
+import { compileSqlCached, SqlDialect } from './bind-parameters';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import { DatasourceGateway } from './datasource-gateway';
 import { MysqlExecutor } from './mysql-executor';
@@ -83,7 +83,7 @@ export class QueryRunnerService {
       return restPlaceholderNames(body);
     }
     if (!isSqlBody(body)) throw this.kindMismatch(type);
-    return [...new Set(compileSql(body.sql, type, 'question').names)];
+    return [...new Set(compileSqlCached(body.sql, type, 'question').names)];
   }
 
   /**
@@ -195,7 +195,7 @@ export class QueryRunnerService {
     params: Map<string, unknown>,
     limits: RunLimits,
   ): Promise<RunResult> {
-    const compiled = compileSql(body.sql, dialect, connector.placeholderStyle);
+    const compiled = compileSqlCached(body.sql, dialect, connector.placeholderStyle);
     const values = compiled.names.map((name) => toDriverValue(params.get(name), dialect));
     return this.executors[dialect].run(pool, { text: compiled.text, values, limits });
   }
