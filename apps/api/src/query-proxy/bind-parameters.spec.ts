@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileSql } from './bind-parameters';
+import { compileSql, compileSqlCached } from './bind-parameters';
 
 describe('compileSql', () => {
   it('compiles placeholders to $n on postgres, reusing the number of a repeated name', () => {
@@ -71,5 +71,21 @@ describe('compileSql', () => {
         expect(out.text).toBe(`SELECT ${quoted} AS v, $1`);
       }),
     );
+  });
+});
+
+describe('compileSqlCached', () => {
+  it('compiles a text once per dialect and style, shares a frozen result, never caches a refusal', () => {
+    const sql = 'SELECT * FROM t WHERE a = {{ a }} AND b = {{ b }} AND c = {{ a }}';
+    const first = compileSqlCached(sql, 'postgres', 'dollar');
+    expect(first).toEqual(compileSql(sql, 'postgres', 'dollar'));
+    expect(compileSqlCached(sql, 'postgres', 'dollar')).toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.names)).toBe(true);
+    expect(compileSqlCached(sql, 'mysql', 'question')).toEqual(
+      compileSql(sql, 'mysql', 'question'),
+    );
+    const bad = 'SELECT "{{ a }}" FROM t';
+    expect(() => compileSqlCached(bad, 'postgres', 'dollar')).toThrow(/identifier/i);
+    expect(() => compileSqlCached(bad, 'postgres', 'dollar')).toThrow(/identifier/i);
   });
 });
