@@ -1,12 +1,17 @@
 import { rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlConnector } from '../../src/datasources/connectors/connector';
 import { ConnectorRegistry } from '../../src/datasources/connectors/connector-registry';
 import { DatasourceService } from '../../src/datasources/datasource.service';
 import { call, setupOrReuse, TestSession } from '../harness/auth-fixtures';
 import { createDatasource, createPgUser, LOOPBACK_EGRESS } from '../harness/datasource-fixtures';
+import { createApp, createQuery, runQuery } from '../harness/query-fixtures';
 import {
   createTestCa,
+  issueServerCert,
   startTlsPostgres,
   TestCa,
   TlsPostgresServer,
@@ -131,5 +136,115 @@ describe('TLS to PostgreSQL (F12)', () => {
       ok: false,
       message: expect.stringMatching(/clientKey/),
     });
+  });
+});
+
+/**
+ * A REST API over HTTPS whose certificate comes from a private CA (made at test time, valid for
+ * `DNS:localhost` only): the datasource's `caCert` is trusted instead of the public roots, for
+ * the connection test and for runs; without it, or with another CA, the request fails on the
+ * certificate and the bearer token is never sent.
+ */
+describe('TLS to a REST API with a private CA', () => {
+  let t: TestApp;
+  let admin: TestSession & { workspaceId: string };
+  let ca: TestCa;
+  let otherCa: TestCa;
+  let server: Server;
+  let port: number;
+  let n = 0;
+  const authorizations: (string | undefined)[] = [];
+  const bearer = `Tls-Token-${Math.random().toString(36).slice(2)}`;
+
+  const datasource = (config: Record<string, unknown>) =>
+    createDatasource(t, admin, {
+      name: `rest tls ${++n}`,
+      type: 'rest',
+      config: { baseUrl: `https://localhost:${port}/v1`, ...config },
+      secrets: { bearerToken: { value: bearer } },
+    });
+  const test = async (id: string) =>
+    (
+      await call(
+        t,
+        admin,
+        'POST',
+        `/api/workspaces/${admin.workspaceId}/datasources/${id}/test`,
+        {},
+      )
+    ).json<{ ok: boolean; message: string }>();
+  /** Saves a query on the datasource in a new app and runs its draft (admin is an editor too). */
+  const runThrough = async (datasourceId: string) => {
+    const appId = await createApp(t, admin, admin.workspaceId, `Rest TLS ${n}`);
+    const queryId = await createQuery(t, admin, admin.workspaceId, appId, {
+      name: 'items',
+      datasourceId,
+      body: { method: 'GET', path: '/items' },
+    });
+    return runQuery(t, admin, admin.workspaceId, appId, queryId, { params: {} }, true);
+  };
+
+  beforeAll(async () => {
+    ca = createTestCa('Bastion REST Test CA');
+    otherCa = createTestCa('Some Other CA');
+    const { cert, key } = issueServerCert(ca, 'DNS:localhost');
+    server = createHttpsServer({ cert, key }, (req, res) => {
+      authorizations.push(req.headers.authorization);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify([{ id: 1, via: 'tls' }]));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+    t = await createTestApp({ store: 'sqlite', env: LOOPBACK_EGRESS });
+    admin = await setupOrReuse(t);
+  });
+  afterAll(async () => {
+    await t?.close();
+    server?.close();
+    for (const dir of [ca?.dir, otherCa?.dir])
+      if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('trusts the given CA for the connection test and for runs', async () => {
+    const ds = await datasource({ caCert: ca.certPem });
+    expect(await test(ds.id)).toMatchObject({ ok: true });
+    const res = await runThrough(ds.id);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json<{ rows: unknown[] }>().rows).toEqual([{ id: 1, via: 'tls' }]);
+    expect(authorizations.at(-1)).toBe(`Bearer ${bearer}`);
+  });
+
+  it('without the CA, or with another one, fails on the certificate and sends no token', async () => {
+    const before = authorizations.length;
+    for (const config of [{}, { caCert: otherCa.certPem }]) {
+      const ds = await datasource(config);
+      expect(await test(ds.id)).toEqual({
+        ok: false,
+        message: expect.stringMatching(/certificate/),
+      });
+      const res = await runThrough(ds.id);
+      expect(res.statusCode).toBe(422);
+      expect(res.json<{ message: string }>().message).toMatch(/certificate/);
+    }
+    expect(authorizations.length).toBe(before);
+  });
+
+  it('validates the certificate field, and changing it needs the secrets again', async () => {
+    const bad = await call(t, admin, 'POST', `/api/workspaces/${admin.workspaceId}/datasources`, {
+      name: 'bad rest ca',
+      type: 'rest',
+      config: { baseUrl: `https://localhost:${port}/v1`, caCert: 'not a certificate' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json<{ message: string }>().message).toContain('config.caCert');
+    const ds = await datasource({ caCert: ca.certPem });
+    const swap = await call(
+      t,
+      admin,
+      'PATCH',
+      `/api/workspaces/${admin.workspaceId}/datasources/${ds.id}`,
+      { config: { baseUrl: `https://localhost:${port}/v1`, caCert: otherCa.certPem } },
+    );
+    expect(swap.statusCode).toBe(400);
   });
 });

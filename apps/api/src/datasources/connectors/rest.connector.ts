@@ -15,7 +15,7 @@ import type { ConnectorDeps } from './connector-deps';
 import type { ConnectorExtras } from './connector-extras';
 import { toConnectionException } from './connection-error';
 import { PoolManager } from './pool-manager';
-import { parseWith } from './sql-config';
+import { parseWith, pem } from './sql-config';
 
 /** Redirect hops followed at most (each one re-checked); RFC 9110 section 15.4 leaves it to us. */
 export const MAX_REDIRECTS = 5;
@@ -75,6 +75,8 @@ const schema = z
     ),
     queryParams: pairList(QUERY_NAME, 'query parameter'),
     followRedirects: z.boolean().default(true),
+    // A private CA for an https:// base URL: trusted instead of the public ones.
+    caCert: pem('certificate').optional(),
   })
   .strict();
 type RestConfig = z.infer<typeof schema>;
@@ -129,6 +131,13 @@ export class RestConnector implements RestConnectorContract, ConnectorExtras {
       required: false,
       defaultValue: true,
     },
+    {
+      name: 'caCert',
+      label: 'CA certificate (PEM)',
+      kind: 'text',
+      required: false,
+      help: 'For an https:// API with a private certificate authority: trust this CA instead of the public ones.',
+    },
   ];
   readonly secretFields: FieldSpec[] = [
     { name: 'bearerToken', label: 'Bearer token', kind: 'password', required: false },
@@ -149,7 +158,8 @@ export class RestConnector implements RestConnectorContract, ConnectorExtras {
       help: 'Each one is stored as the secret field "query:<name>".',
     },
   ];
-  readonly targetFields = ['baseUrl'];
+  /** Changing whom requests go to, or which CA vouches for it, needs the secrets again. */
+  readonly targetFields = ['baseUrl', 'caCert'];
   private readonly agents: PoolManager<Agent>;
 
   constructor(private readonly deps: ConnectorDeps) {
@@ -212,7 +222,7 @@ export class RestConnector implements RestConnectorContract, ConnectorExtras {
 
   /** Sends `GET <baseUrl>`; any HTTP answer but 401/403/5xx counts as reachable. */
   async testConnection(ds: ResolvedDatasource): Promise<ConnectionTestResult> {
-    const agent = this.createAgent(1);
+    const agent = this.createAgent(1, this.caCertOf(ds));
     try {
       const response = await this.sendWith(
         agent,
@@ -250,7 +260,7 @@ export class RestConnector implements RestConnectorContract, ConnectorExtras {
     limits: RunLimits,
   ): Promise<RestResponse> {
     const agent = await this.agents.get(ds.id, ds.version, () =>
-      Promise.resolve(this.createAgent(this.deps.poolMax)),
+      Promise.resolve(this.createAgent(this.deps.poolMax, this.caCertOf(ds))),
     );
     try {
       return await this.sendWith(agent, ds, request, limits);
@@ -267,9 +277,21 @@ export class RestConnector implements RestConnectorContract, ConnectorExtras {
     return this.agents.closeAll();
   }
 
-  /** An undici Agent whose every new socket goes through the egress check. */
-  private createAgent(connections: number): Agent {
-    const base = buildConnector({ timeout: this.deps.connectTimeoutMs });
+  /** The datasource's own CA certificate, if it has one (validated config). */
+  private caCertOf(ds: ResolvedDatasource): string | undefined {
+    return parseWith(schema, ds.config).caCert;
+  }
+
+  /**
+   * An undici Agent whose every new socket goes through the egress check; with `caCert`, TLS
+   * trusts that CA only (Node's `tls.connect` `ca` option replaces the default root store),
+   * and the host name is still verified.
+   */
+  private createAgent(connections: number, caCert?: string): Agent {
+    const base = buildConnector({
+      timeout: this.deps.connectTimeoutMs,
+      ...(caCert ? { ca: caCert } : {}),
+    });
     return new Agent({
       connections,
       keepAliveTimeout: 10_000,

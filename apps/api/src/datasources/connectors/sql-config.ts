@@ -10,7 +10,8 @@ import type { FieldSpec } from './connector';
 export const TLS_MODES = ['disable', 'require', 'verify-full'] as const;
 export type TlsMode = (typeof TLS_MODES)[number];
 
-const pem = (kind: 'certificate') =>
+/** A PEM certificate (parsed with X509Certificate, so a typo is a 400, not a failed run). */
+export const pem = (kind: 'certificate') =>
   z
     .string()
     .max(65_536)
