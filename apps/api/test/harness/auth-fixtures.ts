@@ -106,6 +106,20 @@ export async function addMember(
   return login(t, email, password);
 }
 
+/** The setup admin's workspace with a new editor and a new viewer in it. */
+export async function workspaceRoles(t: TestApp): Promise<{
+  admin: TestSession & { workspaceId: string };
+  editor: TestSession;
+  viewer: TestSession;
+  wid: string;
+}> {
+  const admin = await setupOrReuse(t);
+  const wid = admin.workspaceId;
+  const editor = await addMember(t, admin, wid, 'editor');
+  const viewer = await addMember(t, admin, wid, 'viewer');
+  return { admin, editor, viewer, wid };
+}
+
 /**
  * A second workspace whose admin is not a member of the first one, for "does not return X of
  * another workspace" tests. The account is made through a scratch workspace of the setup admin.

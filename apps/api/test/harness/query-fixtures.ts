@@ -105,6 +105,29 @@ export async function publish(
   expect(res.statusCode, res.body).toBe(200);
 }
 
+/** A new published app with one saved query (`q`) on `datasourceId`. */
+export async function createPublishedQuery(
+  t: TestApp,
+  editor: TestSession,
+  workspaceId: string,
+  datasourceId: string,
+  body: TQueryBody,
+): Promise<{ appId: string; queryId: string }> {
+  const appId = await createApp(
+    t,
+    editor,
+    workspaceId,
+    `App ${Math.random().toString(36).slice(2, 8)}`,
+  );
+  const queryId = await createQuery(t, editor, workspaceId, appId, {
+    name: 'q',
+    datasourceId,
+    body,
+  });
+  await publish(t, editor, workspaceId, appId);
+  return { appId, queryId };
+}
+
 /** Runs a saved query; `draft` adds `?draft=true`. */
 export function runQuery(
   t: TestApp,

@@ -18,6 +18,16 @@ import {
 } from '../harness/tls-postgres-server';
 import { createTestApp, TestApp } from '../harness/test-app';
 
+/** Runs a saved datasource's connection test (as its admin). */
+const testDatasource = async (
+  t: TestApp,
+  admin: TestSession & { workspaceId: string },
+  id: string,
+) =>
+  (
+    await call(t, admin, 'POST', `/api/workspaces/${admin.workspaceId}/datasources/${id}/test`, {})
+  ).json<{ ok: boolean; message: string }>();
+
 /**
  * F12: PostgreSQL with `ssl=on` and a certificate from a private CA made at test time, valid
  * for `DNS:localhost` only.
@@ -38,16 +48,7 @@ describe('TLS to PostgreSQL (F12)', () => {
       config: { host: 'localhost', port: server.port, database: 'postgres', user, ...config },
       secrets: { password: { value: password } },
     });
-  const test = async (id: string) =>
-    (
-      await call(
-        t,
-        admin,
-        'POST',
-        `/api/workspaces/${admin.workspaceId}/datasources/${id}/test`,
-        {},
-      )
-    ).json<{ ok: boolean; message: string }>();
+  const test = (id: string) => testDatasource(t, admin, id);
   const run = async (id: string, sql: string) => {
     const ds = await t.app.get(DatasourceService).resolveForRun(admin.workspaceId, id);
     const pool = await (t.app.get(ConnectorRegistry).get(ds.type) as SqlConnector).getPool(ds);
@@ -163,16 +164,7 @@ describe('TLS to a REST API with a private CA', () => {
       config: { baseUrl: `https://localhost:${port}/v1`, ...config },
       secrets: { bearerToken: { value: bearer } },
     });
-  const test = async (id: string) =>
-    (
-      await call(
-        t,
-        admin,
-        'POST',
-        `/api/workspaces/${admin.workspaceId}/datasources/${id}/test`,
-        {},
-      )
-    ).json<{ ok: boolean; message: string }>();
+  const test = (id: string) => testDatasource(t, admin, id);
   /** Saves a query on the datasource in a new app and runs its draft (admin is an editor too). */
   const runThrough = async (datasourceId: string) => {
     const appId = await createApp(t, admin, admin.workspaceId, `Rest TLS ${n}`);

@@ -6,12 +6,11 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp as createApiApp } from '../../src/app.factory';
 import { RUN_LOOKUP_CACHE_TTL_MS } from '../../src/auth/short-lived-cache';
-import { addMember, call, setupOrReuse, TestSession } from '../harness/auth-fixtures';
+import { call, setupOrReuse, TestSession, workspaceRoles } from '../harness/auth-fixtures';
 import { createEngineDb, EngineDb } from '../harness/query-engines';
 import {
-  createApp,
   createDatasourceFor,
-  createQuery,
+  createPublishedQuery,
   publish,
   runQuery,
 } from '../harness/query-fixtures';
@@ -46,10 +45,7 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('run lookup cache (%s metad
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bastion-run-cache-'));
     t = await createTestApp({ store, env: { SQLITE_DATASOURCE_DIR: dir } });
-    admin = await setupOrReuse(t);
-    wid = admin.workspaceId;
-    editor = await addMember(t, admin, wid, 'editor');
-    viewer = await addMember(t, admin, wid, 'viewer');
+    ({ admin, editor, viewer, wid } = await workspaceRoles(t));
     dbs = await twoDatabases(dir);
   });
   afterAll(async () => {
@@ -61,13 +57,7 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('run lookup cache (%s metad
   /** A published app with one query on a fresh datasource (the first database). */
   const publishedQuery = async (sql = 'SELECT label FROM place') => {
     const ds = await createDatasourceFor(t, admin, wid, dbs[0]);
-    const appId = await createApp(t, editor, wid, `Cache ${Math.random()}`);
-    const queryId = await createQuery(t, editor, wid, appId, {
-      name: 'q',
-      datasourceId: ds,
-      body: { sql },
-    });
-    await publish(t, editor, wid, appId);
+    const { appId, queryId } = await createPublishedQuery(t, editor, wid, ds, { sql });
     const run = () => runQuery(t, viewer, wid, appId, queryId);
     const expectRows = async (rows: unknown[]) => {
       const res = await run();
@@ -145,13 +135,9 @@ describe('run lookup cache across two replicas on one PostgreSQL', () => {
     const admin = await setupOrReuse(t);
     const wid = admin.workspaceId;
     const ds = await createDatasourceFor(t, admin, wid, dbs[0]);
-    const appId = await createApp(t, admin, wid, 'Replicas');
-    const queryId = await createQuery(t, admin, wid, appId, {
-      name: 'q',
-      datasourceId: ds,
-      body: { sql: "SELECT 'v1' AS v" },
+    const { appId, queryId } = await createPublishedQuery(t, admin, wid, ds, {
+      sql: "SELECT 'v1' AS v",
     });
-    await publish(t, admin, wid, appId);
     const onSecond = async () => {
       const res = await second.inject({
         method: 'POST',
