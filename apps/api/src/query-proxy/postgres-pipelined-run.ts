@@ -104,8 +104,9 @@ const localError = (message: string, code: string) => Object.assign(new Error(me
  * Rows are decoded one at a time as they arrive and kept only up to the caps. The row cap is
  * enforced by the server (Execute's row limit; the extra row tells "truncated" apart from
  * "exactly maxRows", and a PortalSuspended means more rows were left unsent). When the byte
- * cap is reached first, up to `maxRows` rows may still be on the way: the run settles at once
- * with what it has and the connection is destroyed rather than read to its end.
+ * cap is reached first, up to `maxRows` rows may still be on the way: they are read and
+ * dropped up to one more byte cap of data; beyond that the run settles at once with what it
+ * has and the connection is destroyed rather than read to its end.
  *
  * The statement timeout runs from the statement's Parse (PostgreSQL starts a fresh statement
  * timeout for each protocol message after an Execute completes). It does not cover work done
@@ -130,6 +131,12 @@ export class PostgresPipelinedRun {
   private oids: number[] = [];
   /** Set once the caps are reached: rows still arriving in the batch are dropped. */
   private capped = false;
+  /**
+   * Rows still arriving after the byte cap are read and dropped while they add up to at most
+   * one more byte cap (then the connection is dropped instead): a result slightly over the cap
+   * keeps its pooled connection, a huge one does not cost a huge transfer.
+   */
+  private drainBudget = 0;
   private failure: unknown;
   private transactionStatus: string | undefined;
   private readonly onParameterStatus = (message: { parameterName: string }) => {
@@ -192,7 +199,13 @@ export class PostgresPipelinedRun {
 
   handleDataRow(message: { fields: (string | null)[] }): void {
     // The settings statement's one row, and rows past the caps, are not kept.
-    if (this.phase !== 'statement' || this.capped) return;
+    if (this.phase !== 'statement') return;
+    if (this.capped) {
+      if (this.drainBudget <= 0) return;
+      for (const v of message.fields) this.drainBudget -= v === null ? 1 : v.length + 1;
+      if (this.drainBudget <= 0) this.cutOversized();
+      return;
+    }
     try {
       const row: Record<string, unknown> = {};
       for (let i = 0; i < this.names.length; i++) {
@@ -201,8 +214,10 @@ export class PostgresPipelinedRun {
       }
       if (!this.collector.add(row)) {
         this.capped = true;
-        // The byte cap, not the row cap (which the server enforces): stop reading now.
-        if (this.collector.rows.length < this.limits.maxRows) this.cutOversized();
+        // The byte cap, not the row cap (which the server enforces): drain a bounded amount.
+        if (this.collector.rows.length < this.limits.maxRows) {
+          this.drainBudget = this.limits.maxBytes;
+        }
       }
     } catch (error) {
       this.failure ??= error;

@@ -297,7 +297,7 @@ describe('PostgreSQL pipelined run', () => {
     for (let i = 0; i < 3; i++) expect((await run('SELECT 2 AS two')).rows).toEqual([{ two: 2 }]);
   });
 
-  it('enforces the row cap at the server and keeps the session; a byte cap drops it', async () => {
+  it('enforces the row cap at the server and keeps the session; a far-over byte cap drops it', async () => {
     const pid = async () => (await run('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
     const first = await pid();
     const capped = { ...limits, maxRows: 5 };
@@ -311,16 +311,25 @@ describe('PostgreSQL pipelined run', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(many.rows.map((r) => r.g)).toEqual([1, 2, 3, 4, 5]);
     expect(await pid()).toBe(first);
-    // Cut at the byte cap while up to maxRows rows are still on the way: the run answers what
-    // it has at once, and that connection is destroyed instead of being read to its end.
-    const wide = await run("SELECT g, repeat('x', 1000) AS pad FROM generate_series(1, 100000) g", {
-      ...limits,
-      maxRows: 100_000,
-      maxBytes: 20_000,
-    });
+    // Just over the byte cap: the few rows still on the way are read and dropped, and the
+    // session is kept.
+    const bytes = { ...limits, maxRows: 100_000, maxBytes: 20_000 };
+    const slightly = await run(
+      "SELECT g, repeat('x', 1000) AS pad FROM generate_series(1, 25) g",
+      bytes,
+    );
+    expect(slightly.truncated).toBe(true);
+    expect(slightly.rowCount).toBeGreaterThan(10);
+    expect(slightly.rowCount).toBeLessThan(20);
+    expect(await pid()).toBe(first);
+    // Far over it, with up to maxRows rows on the way: the run answers what it has without
+    // reading them all, and that connection is destroyed instead.
+    const wide = await run(
+      "SELECT g, repeat('x', 1000) AS pad FROM generate_series(1, 100000) g",
+      bytes,
+    );
     expect(wide.truncated).toBe(true);
-    expect(wide.rowCount).toBeGreaterThan(10);
-    expect(wide.rowCount).toBeLessThan(20);
+    expect(wide.rowCount).toBe(slightly.rowCount);
     expect(await pid()).not.toBe(first);
   });
 
