@@ -43,6 +43,31 @@ export function sendCancelRequest(client: object): void {
 }
 
 /**
+ * Resets a session whose run failed before its own reset ran (the server skips every message
+ * after an error up to the Sync): `DISCARD ALL` closes cursors, restores every setting and the
+ * role, drops prepared statements, listens, advisory locks, temporary tables and sequence
+ * state (PostgreSQL docs, DISCARD). A failed statement rolls back its transaction, but not a
+ * session advisory lock, nor what a `DO` or `CALL` committed before raising its error.
+ * @returns false when the session could not be reset in time (the caller drops it).
+ */
+async function discardSession(conn: Client): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      conn.query('DISCARD ALL'),
+      new Promise((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error('no answer')), CLIENT_GRACE_MS);
+      }),
+    ]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Largest DataRow a run accepts (bytes); a larger one cuts the run there, unbuffered
  * (postgres-message-guard.ts). A row's JSON is rarely smaller than its wire form: hex `bytea`
  * becomes 2/3 as base64, and `json` text loses its whitespace and `\uXXXX` escapes when
@@ -99,6 +124,8 @@ export class PostgresExecutor implements SqlExecutor {
       void conn.query(pipelined as unknown as Parameters<Client['query']>[0]);
       return await pipelined.promise;
     } catch (error) {
+      // One more round trip, on failed runs only: their in-transaction reset never ran.
+      if (pipelined.healthy && !(await discardSession(conn))) pipelined.healthy = false;
       throw mapDriverError(error, run.limits.timeoutMs);
     } finally {
       clearTimeout(backstop);

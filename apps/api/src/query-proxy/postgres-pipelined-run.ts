@@ -45,12 +45,12 @@ const RUN_SETTINGS_SQL =
 
 /**
  * Session state a statement can leave behind for the next run on the pooled connection, undone
- * in the run's own transaction, after the statement (a statement that fails rolls its own
- * session changes back): every `SET` and `set_config(..., false)` (`search_path`, `work_mem`,
+ * in the run's own transaction, after the statement (after a failed statement the server skips
+ * these, and the executor sends `DISCARD ALL` instead: postgres-executor.ts): every `SET` and `set_config(..., false)` (`search_path`, `work_mem`,
  * ...; RESET ALL restores each to its value at connection start), `SET ROLE` (not covered by
  * RESET ALL), session advisory locks, temporary tables, which would otherwise shadow a table
- * of the same name for later runs, and cursors (`WITH HOLD`) and prepared statements, through
- * which a later run could read another's results (PostgreSQL docs, RESET, SET ROLE, DISCARD, "Advisory
+ * of the same name for later runs, cursors (`WITH HOLD`) and prepared statements, through
+ * which a later run could read another's results, listens and sequence state (`lastval`) (PostgreSQL docs, RESET, SET ROLE, DISCARD, "Advisory
  * Lock Functions"). `DISCARD ALL` would cover more but cannot run in a transaction block.
  */
 const SESSION_RESET_SQL = [
@@ -59,6 +59,8 @@ const SESSION_RESET_SQL = [
   'DISCARD TEMP',
   'CLOSE ALL',
   'DEALLOCATE ALL',
+  'UNLISTEN *',
+  'DISCARD SEQUENCES',
 ];
 
 /**
@@ -300,7 +302,14 @@ export class PostgresPipelinedRun {
 
   /** COPY ... TO STDOUT: the data is dropped and the run fails as "feature not supported". */
   handleCopyData(): void {
-    this.failure ??= notSupported('COPY');
+    // The output is not read, but the COPY itself ran and commits with the run (the Sync is
+    // already sent): `COPY (DELETE ... RETURNING ...) TO STDOUT` has deleted. Say so.
+    this.failure ??= Object.assign(
+      new Error(
+        'COPY is not supported by the query proxy; use SELECT. The statement inside COPY (...) TO STDOUT has still run',
+      ),
+      { code: '0A000' },
+    );
   }
 
   /**

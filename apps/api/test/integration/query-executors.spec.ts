@@ -346,6 +346,18 @@ describe('PostgreSQL pipelined run', () => {
     expect(copy.status).toBe(422);
     expect(copy.message).toMatch(/COPY is not supported/);
     expect((await run('SELECT 4 AS four')).rows).toEqual([{ four: 4 }]);
+    // Its output is refused, but what the statement inside did is committed: the message says so.
+    const deleting = await failure(
+      run('COPY (DELETE FROM w WHERE id = 99 RETURNING id) TO STDOUT'),
+    );
+    expect(deleting).toMatchObject({
+      status: 422,
+      message: expect.stringMatching(/has still run/),
+    });
+    const left = await db.pool.raw<{ rows: { n: number }[] }>(
+      'SELECT count(*)::int AS n FROM w WHERE id = 99',
+    );
+    expect(left.rows[0].n).toBe(0);
   });
 
   it('cuts a value larger than any result could hold without buffering it, and stays up', async () => {
@@ -400,7 +412,7 @@ describe('PostgreSQL pipelined run', () => {
     expect((await run('SELECT count(*)::int AS n FROM enc')).rows).toEqual([{ n: 2 }]);
   });
 
-  it('undoes session state a run leaves behind: settings, role, advisory locks, temp tables', async () => {
+  it('undoes session state a run leaves behind, also when the run fails', async () => {
     await db.pool.raw('CREATE SCHEMA shadow');
     await db.pool.raw(
       "CREATE TABLE shadow.people (who text); INSERT INTO shadow.people VALUES ('spoofed')",
@@ -435,11 +447,27 @@ describe('PostgreSQL pipelined run', () => {
     );
     await run("PREPARE kept_plan AS SELECT 'secret'");
     expect((await failure(run('EXECUTE kept_plan'))).message).toMatch(/kept_plan" does not exist/);
-    // A statement that fails rolls its own SET back; the next run is unaffected.
-    expect(
-      (await failure(run("SELECT set_config('search_path', 'shadow', false), 1/0"))).status,
-    ).toBe(422);
-    expect(await state()).toEqual(clean);
+    // Listens and sequence state (lastval) stay with the run that made them.
+    await run('LISTEN secret_channel');
+    expect((await run('SELECT count(*)::int AS n FROM pg_listening_channels()')).rows).toEqual([
+      { n: 0 },
+    ]);
+    await db.pool.raw('CREATE SEQUENCE counter');
+    await run("SELECT nextval('counter')");
+    expect((await failure(run('SELECT lastval()'))).message).toMatch(/lastval is not yet defined/);
+    // A failed run skips its own reset (the server jumps to the Sync), and a failure does not
+    // undo everything: a session advisory lock stays, and a DO block may COMMIT before raising.
+    const failed = [
+      "SELECT set_config('search_path', 'shadow', false), 1/0",
+      'SELECT pg_advisory_lock(42), 1 / (g - 1) FROM generate_series(1, 1) g',
+      "DO $$ BEGIN PERFORM set_config('search_path', 'shadow', false); COMMIT; RAISE EXCEPTION 'boom'; END $$",
+      "DO $$ BEGIN CREATE TEMP TABLE people AS SELECT 'temp'::text AS who; COMMIT; RAISE EXCEPTION 'boom'; END $$",
+      "DO $$ BEGIN SET ROLE run_reader; COMMIT; RAISE EXCEPTION 'boom'; END $$",
+    ];
+    for (const sql of failed) {
+      expect((await failure(run(sql))).status, sql).toBe(422);
+      expect(await state(), sql).toEqual(clean);
+    }
   });
 
   it('cancels at the database a statement that escapes its timeout at commit', async () => {
