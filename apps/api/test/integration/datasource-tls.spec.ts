@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -229,6 +229,30 @@ describe('TLS to a REST API with a private CA', () => {
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json<{ message: string }>().message).toContain('config.caCert');
+    // Only certificates: a key pasted along would sit in config, which editors can read.
+    const key = readFileSync(ca.keyFile, 'utf8');
+    for (const [baseUrl, caCert] of [
+      [`https://localhost:${port}/v1`, `${ca.certPem}\n${key}`],
+      [`https://localhost:${port}/v1`, `${ca.certPem}\ntrailing text`],
+      [`http://localhost:${port}/v1`, ca.certPem], // nothing would be verified
+    ]) {
+      const refused = await call(
+        t,
+        admin,
+        'POST',
+        `/api/workspaces/${admin.workspaceId}/datasources`,
+        {
+          name: `refused ${++n}`,
+          type: 'rest',
+          config: { baseUrl, caCert },
+        },
+      );
+      expect(refused.statusCode, caCert.slice(-40)).toBe(400);
+      expect(refused.json<{ message: string }>().message).toContain('config.caCert');
+      expect(refused.body).not.toContain('PRIVATE KEY');
+    }
+    const bundle = await datasource({ caCert: `${otherCa.certPem}\n${ca.certPem}` });
+    expect(await test(bundle.id)).toMatchObject({ ok: true });
     const ds = await datasource({ caCert: ca.certPem });
     const swap = await call(
       t,

@@ -78,7 +78,11 @@ const schema = z
     // A private CA for an https:// base URL: trusted instead of the public ones.
     caCert: pem('certificate').optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => !c.caCert || c.baseUrl.startsWith('https://'), {
+    path: ['caCert'],
+    message: 'needs an https:// base URL (over http:// nothing is verified)',
+  });
 type RestConfig = z.infer<typeof schema>;
 
 type Pair = { name: string; value: string; secret?: boolean };

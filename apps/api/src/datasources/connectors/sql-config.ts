@@ -10,20 +10,27 @@ import type { FieldSpec } from './connector';
 export const TLS_MODES = ['disable', 'require', 'verify-full'] as const;
 export type TlsMode = (typeof TLS_MODES)[number];
 
-/** A PEM certificate (parsed with X509Certificate, so a typo is a 400, not a failed run). */
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+
+/**
+ * One or more PEM certificates and nothing else (a chain or a CA bundle). Each block must parse
+ * as X.509, and any other text is refused, so a private key pasted along cannot end up in a
+ * config field that editors can read.
+ */
 export const pem = (kind: 'certificate') =>
   z
     .string()
     .max(65_536)
     .refine((v) => {
+      const blocks = v.match(PEM_CERTIFICATE) ?? [];
+      if (blocks.length === 0 || v.replace(PEM_CERTIFICATE, '').trim() !== '') return false;
       try {
-        if (!/-----BEGIN CERTIFICATE-----/.test(v)) return false;
-        new X509Certificate(v);
+        for (const block of blocks) new X509Certificate(block);
         return true;
       } catch {
         return false;
       }
-    }, `must be a PEM ${kind} (-----BEGIN CERTIFICATE-----)`);
+    }, `must be one or more PEM ${kind}s (-----BEGIN CERTIFICATE-----) and nothing else`);
 
 /** A host name or address: no scheme, path, userinfo, whitespace or port. */
 export const ZHost = z
