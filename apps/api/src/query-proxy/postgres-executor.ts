@@ -5,6 +5,7 @@ import type { RunResult } from '../datasources/connectors/connector';
 import { PostgresMessageGuard } from './postgres-message-guard';
 import { PostgresPipelinedRun } from './postgres-pipelined-run';
 import { mapDriverError } from './query-error-mapping';
+import { QueryErrorCode, QueryException } from './query.exception';
 import { disposeConnection, knexClient, SqlExecutor, SqlRun } from './sql-executor';
 
 /** Extra time after the database's own timeout before the client gives up on the socket. */
@@ -120,12 +121,25 @@ export class PostgresExecutor implements SqlExecutor {
       },
       Math.max(1, run.limits.timeoutMs) + CLIENT_GRACE_MS,
     );
+    const started = Date.now();
     try {
       void conn.query(pipelined as unknown as Parameters<Client['query']>[0]);
       return await pipelined.promise;
     } catch (error) {
       // One more round trip, on failed runs only: their in-transaction reset never ran.
       if (pipelined.healthy && !(await discardSession(conn))) pipelined.healthy = false;
+      // query_canceled well before the limit came from elsewhere (pg_cancel_backend, an
+      // operator), not from our statement_timeout. Timed, not read from the message, which
+      // the server's lc_messages may translate.
+      if (
+        (error as { code?: unknown } | null)?.code === '57014' &&
+        Date.now() - started < run.limits.timeoutMs * 0.9
+      ) {
+        throw new QueryException(
+          QueryErrorCode.QueryFailed,
+          'The query was cancelled at the database before its time limit',
+        );
+      }
       throw mapDriverError(error, run.limits.timeoutMs);
     } finally {
       clearTimeout(backstop);

@@ -470,6 +470,15 @@ describe('PostgreSQL pipelined run', () => {
     }
   });
 
+  it('a cancel from elsewhere, well before the limit, is not reported as the time limit', async () => {
+    const cancelled = await failure(run('SELECT pg_cancel_backend(pg_backend_pid()), pg_sleep(1)'));
+    expect(cancelled).toMatchObject({ status: 422, message: expect.stringMatching(/cancelled/) });
+    expect(cancelled.message).not.toMatch(/limit and was cancelled|ran longer/);
+    const timedOut = await failure(run('SELECT pg_sleep(5)', { ...limits, timeoutMs: 300 }));
+    expect(timedOut.status).toBe(504);
+    expect((await run('SELECT 5 AS five')).rows).toEqual([{ five: 5 }]);
+  });
+
   it('cancels at the database a statement that escapes its timeout at commit', async () => {
     // A deferred trigger runs at the run's commit (its Sync), after the statement's timeout.
     await db.pool.raw(`CREATE FUNCTION slow_at_commit() RETURNS trigger LANGUAGE plpgsql AS
