@@ -126,6 +126,7 @@ export class PostgresExecutor implements SqlExecutor {
       void conn.query(pipelined as unknown as Parameters<Client['query']>[0]);
       return await pipelined.promise;
     } catch (error) {
+      const elapsedMs = Date.now() - started;
       // One more round trip, on failed runs only: their in-transaction reset never ran.
       if (pipelined.healthy && !(await discardSession(conn))) pipelined.healthy = false;
       // query_canceled well before the limit came from elsewhere (pg_cancel_backend, an
@@ -133,7 +134,7 @@ export class PostgresExecutor implements SqlExecutor {
       // the server's lc_messages may translate.
       if (
         (error as { code?: unknown } | null)?.code === '57014' &&
-        Date.now() - started < run.limits.timeoutMs * 0.9
+        elapsedMs < run.limits.timeoutMs * 0.9
       ) {
         throw new QueryException(
           QueryErrorCode.QueryFailed,
