@@ -81,8 +81,8 @@ const messageLimitFor = (maxBytes: number) => 4 * maxBytes + 64 * 1024;
 /**
  * PostgreSQL: runs the statement with `statement_timeout`, `TimeZone = 'UTC'`, `bytea_output`,
  * `DateStyle` and the other output settings set for its transaction only, so a pooled server (PgBouncer transaction mode)
- * never keeps our settings, and reads rows as they arrive up to the caps; all of it in one
- * round trip (postgres-pipelined-run.ts). Every value is read as text and decoded by type OID
+ * never keeps our settings, and reads rows in batches that stop at the caps; all of it in two
+ * round trips (postgres-pipelined-run.ts). Every value is read as text and decoded by type OID
  * (result-encoding.ts). A connection that ended in doubt is destroyed, not lent again.
  * @throws QueryException (query-error-mapping.ts): 504 timeout, 422 database error or
  *   unreachable.
@@ -145,7 +145,15 @@ export class PostgresExecutor implements SqlExecutor {
     } finally {
       clearTimeout(backstop);
       guard?.release();
-      if (!pipelined.healthy) disposeConnection(conn, 'query proxy: connection in doubt');
+      if (!pipelined.healthy) {
+        // Dropped now, not at the pool's next acquire: its backend must not go on streaming,
+        // sit in a transaction or run what it was given (a cancel to an idle backend is void).
+        disposeConnection(conn, 'query proxy: connection in doubt');
+        sendCancelRequest(conn);
+        (
+          conn as unknown as { connection?: { stream?: { destroy(): void } } }
+        ).connection?.stream?.destroy();
+      }
       await client.releaseConnection(conn);
     }
   }

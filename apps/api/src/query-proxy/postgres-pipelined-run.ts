@@ -44,14 +44,15 @@ const RUN_SETTINGS_SQL =
   "set_config('extra_float_digits', '1', true), set_config('IntervalStyle', 'postgres', true)";
 
 /**
- * Session state a statement can leave behind for the next run on the pooled connection, undone
- * in the run's own transaction, after the statement (after a failed statement the server skips
- * these, and the executor sends `DISCARD ALL` instead: postgres-executor.ts): every `SET` and `set_config(..., false)` (`search_path`, `work_mem`,
- * ...; RESET ALL restores each to its value at connection start), `SET ROLE` (not covered by
- * RESET ALL), session advisory locks, temporary tables, which would otherwise shadow a table
- * of the same name for later runs, cursors (`WITH HOLD`) and prepared statements, through
- * which a later run could read another's results, listens and sequence state (`lastval`) (PostgreSQL docs, RESET, SET ROLE, DISCARD, "Advisory
- * Lock Functions"). `DISCARD ALL` would cover more but cannot run in a transaction block.
+ * Session state an earlier run may have left on the pooled connection, undone at the start of
+ * every run, in its transaction and before its settings and statement: every `SET` and
+ * `set_config(..., false)` (`search_path`, `work_mem`, ...; RESET ALL restores each to its value
+ * at connection start), `SET ROLE` (not covered by RESET ALL), session advisory locks, temporary
+ * tables, which would otherwise shadow a table of the same name, cursors (`WITH HOLD`) and
+ * prepared statements, through which a run could read another's results, listens and sequence
+ * state (`lastval`) (PostgreSQL docs, RESET, SET ROLE, DISCARD, "Advisory Lock Functions").
+ * `DISCARD ALL` would cover more but cannot run in a transaction block; the executor sends it
+ * after a failed run, so that such a connection does not idle with a lock either.
  */
 const SESSION_RESET_SQL = [
   'RESET ALL',
@@ -71,7 +72,10 @@ const SESSION_RESET_SQL = [
  */
 const OWN_REPORTED_SETTINGS = new Set(['TimeZone', 'DateStyle', 'IntervalStyle']);
 
-type Phase = 'settings' | 'statement' | 'reset' | 'done';
+/** Rows asked for per Execute: bounds what one batch can hold in memory. */
+const BATCH_ROWS = 200;
+
+type Phase = 'settings' | 'statement' | 'syncing' | 'done';
 
 /**
  * A bind value in the text format. Values are null, boolean, number or string
@@ -96,19 +100,20 @@ const localError = (message: string, code: string) => Object.assign(new Error(me
  * `client.query(submittable)` accepts; pg-cursor and pg-query-stream use the same one).
  *
  * Wire protocol (PostgreSQL docs, "Message Flow", Extended Query and Pipelining): one write
- * carries Parse/Bind/Execute of {@link RUN_SETTINGS_SQL}, then Parse/Bind/Describe/Execute of
- * the statement, asking for at most `maxRows + 1` rows, then {@link SESSION_RESET_SQL}, and a
- * Sync. With no Sync between them, all run in one implicit transaction, so the settings apply
- * to the statement and end with it; the Sync ends that transaction (committing a data-modifying statement) and its
- * ReadyForQuery settles the run. So a run costs one round trip, where `BEGIN; SET LOCAL ...`,
- * a cursor and `COMMIT` cost five.
+ * carries Parse/Bind/Execute of each {@link SESSION_RESET_SQL} statement and of
+ * {@link RUN_SETTINGS_SQL}, then Parse/Bind/Describe/Execute (at most {@link BATCH_ROWS} rows)
+ * of the statement and a Flush. With no Sync in between, all run in one implicit transaction,
+ * so the settings apply to the statement and end with it. A PortalSuspended asks for the next
+ * batch. At CommandComplete, or at the caps, a Sync ends the transaction (committing a
+ * data-modifying statement whole; a portal cut at the caps is closed, so a SELECT stops there)
+ * and its ReadyForQuery settles the run. So a one-batch run costs two round trips, where
+ * `BEGIN; SET LOCAL ...`, a cursor and `COMMIT` cost five.
  *
- * Rows are decoded one at a time as they arrive and kept only up to the caps. The row cap is
- * enforced by the server (Execute's row limit; the extra row tells "truncated" apart from
- * "exactly maxRows", and a PortalSuspended means more rows were left unsent). When the byte
- * cap is reached first, up to `maxRows` rows may still be on the way: they are read and
- * dropped up to one more byte cap of data; beyond that the run settles at once with what it
- * has and the connection is destroyed rather than read to its end.
+ * Why not one round trip (Sync in the first write, tried in this session): once the Sync is
+ * sent the server runs the statement to its end and commits on its own, so a run cut at the
+ * byte cap could only drop the connection, and whether a cut write had committed depended on
+ * timing; a breaking session showed both outcomes for the same statement. Here nothing commits
+ * without our Sync: a run that is refused (COPY) or cannot be read is rolled back, always.
  *
  * The statement timeout runs from the statement's Parse (PostgreSQL starts a fresh statement
  * timeout for each protocol message after an Execute completes). It does not cover work done
@@ -133,13 +138,11 @@ export class PostgresPipelinedRun {
   private oids: number[] = [];
   /** Set once the caps are reached: rows still arriving in the batch are dropped. */
   private capped = false;
-  /**
-   * Rows still arriving after the byte cap are read and dropped while they add up to at most
-   * one more byte cap (then the connection is dropped instead): a result slightly over the cap
-   * keeps its pooled connection, a huge one does not cost a huge transfer.
-   */
-  private drainBudget = 0;
   private failure: unknown;
+  /** CommandCompletes still due before the statement's (reset statements and settings). */
+  private settingsLeft = SESSION_RESET_SQL.length + 1;
+  /** A COPY FROM STDIN that we ended with CopyFail (its 57014 is ours, not a timeout). */
+  private copyIn = false;
   private transactionStatus: string | undefined;
   private readonly onParameterStatus = (message: { parameterName: string }) => {
     if (!OWN_REPORTED_SETTINGS.has(message.parameterName)) this.healthy = false;
@@ -157,7 +160,7 @@ export class PostgresPipelinedRun {
     });
   }
 
-  /** Called by pg's Client when the connection is free: writes the whole pipeline at once. */
+  /** Called by pg's Client when the connection is free: writes the first part of the pipeline. */
   submit(connection: PgWireConnection): Error | null {
     this.connection = connection;
     // ReadyForQuery carries the session's transaction status; pg's Client does not pass it on,
@@ -171,19 +174,19 @@ export class PostgresPipelinedRun {
     // Writes go out as one packet (Node docs, writable.cork()).
     connection.stream.cork?.();
     try {
+      for (const text of SESSION_RESET_SQL) {
+        connection.parse({ text });
+        connection.bind({});
+        connection.execute({ rows: 0 });
+      }
       connection.parse({ text: RUN_SETTINGS_SQL });
       connection.bind({ values: [timeoutMs] });
       connection.execute({ rows: 0 });
       connection.parse({ text: this.text });
       connection.bind({ values: this.values, valueMapper: toWireText });
       connection.describe({ type: 'P', name: '' });
-      connection.execute({ rows: this.limits.maxRows + 1 });
-      for (const text of SESSION_RESET_SQL) {
-        connection.parse({ text });
-        connection.bind({});
-        connection.execute({ rows: 0 });
-      }
-      connection.sync();
+      connection.execute({ rows: BATCH_ROWS });
+      connection.flush();
     } finally {
       connection.stream.uncork?.();
     }
@@ -201,50 +204,64 @@ export class PostgresPipelinedRun {
 
   handleDataRow(message: { fields: (string | null)[] }): void {
     // The settings statement's one row, and rows past the caps, are not kept.
-    if (this.phase !== 'statement') return;
-    if (this.capped) {
-      if (this.drainBudget <= 0) return;
-      for (const v of message.fields) this.drainBudget -= v === null ? 1 : v.length + 1;
-      if (this.drainBudget <= 0) this.cutOversized();
-      return;
-    }
+    if (this.phase !== 'statement' || this.capped) return;
     try {
       const row: Record<string, unknown> = {};
       for (let i = 0; i < this.names.length; i++) {
         const v = message.fields[i];
         row[this.names[i]] = v === null ? null : decodePgText(this.oids[i], v);
       }
-      if (!this.collector.add(row)) {
-        this.capped = true;
-        // The byte cap, not the row cap (which the server enforces): drain a bounded amount.
-        if (this.collector.rows.length < this.limits.maxRows) {
-          this.drainBudget = this.limits.maxBytes;
-        }
-      }
+      if (!this.collector.add(row)) this.capped = true;
     } catch (error) {
       this.failure ??= error;
       this.capped = true;
     }
   }
 
-  /** More rows than Execute asked for: the run is cut at the row cap (the next Bind closes it). */
+  /** A batch ended with rows left: the next batch, or the end at the caps. */
   handlePortalSuspended(): void {
-    this.collector.truncated = true;
-    this.phase = 'reset';
+    if (this.capped) this.finish();
+    else {
+      this.connection?.execute({ rows: BATCH_ROWS });
+      this.connection?.flush();
+    }
   }
 
   handleCommandComplete(): void {
-    if (this.phase === 'settings') this.phase = 'statement';
-    else if (this.phase === 'statement') this.phase = 'reset';
+    // The reset statements and the settings come first: the statement's is the last one.
+    if (this.phase === 'settings') {
+      this.settingsLeft -= 1;
+      if (this.settingsLeft === 0) this.phase = 'statement';
+    } else if (this.phase === 'statement') this.finish();
   }
 
   /** A statement that is only comments or blanks answers EmptyQueryResponse. */
   handleEmptyQuery(): void {
-    this.phase = 'reset';
+    this.finish();
+  }
+
+  /**
+   * Ends the run's transaction with a Sync. A run that
+   * failed on our side (COPY refused, a value that cannot be decoded) is not committed: no Sync
+   * is sent, the connection is dropped (rolling the transaction back) and the run fails now.
+   */
+  private finish(): void {
+    if (this.phase !== 'statement') return;
+    const connection = this.connection;
+    if (!connection) return;
+    if (this.failure !== undefined) {
+      this.healthy = false;
+      this.phase = 'done';
+      connection.removeListener('parameterStatus', this.onParameterStatus);
+      this.reject(this.failure);
+      return;
+    }
+    this.phase = 'syncing';
+    connection.sync();
   }
 
   handleReadyForQuery(): void {
-    if (this.phase === 'done') return; // already settled (cut at the byte cap)
+    if (this.phase === 'done') return; // already settled (cut, or failed on our side)
     this.phase = 'done';
     // 'I' is idle. A statement such as BEGIN leaves the session inside a transaction ('T', or
     // 'E' failed) after our Sync: that connection must not serve another run (its statements
@@ -272,11 +289,13 @@ export class PostgresPipelinedRun {
     const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
     // Only a statement error leaves a live session: class 08 and 57P (shutdown, crash) end it.
     const sessionLives = sqlState && !/^(08|57P)/.test(code);
-    // The server skips to our Sync and answers ReadyForQuery, which pg's Client consumes.
     if (!sessionLives) this.healthy = false;
+    // The server skips to a Sync and answers ReadyForQuery, which pg's Client consumes; send
+    // that Sync unless the reset already did.
+    if (sessionLives && this.phase !== 'syncing') this.connection?.sync();
     this.phase = 'done';
     this.connection?.removeListener('parameterStatus', this.onParameterStatus);
-    if (this.failure !== undefined) {
+    if (this.failure !== undefined && this.copyIn) {
       this.reject(this.failure); // our own reason (COPY refused) beats the server's 57014
       return;
     }
@@ -294,22 +313,16 @@ export class PostgresPipelinedRun {
   handleCopyInResponse(connection: PgWireConnection): void {
     // The server answers our CopyFail with 57014 (query_canceled), which is not a timeout.
     this.failure ??= notSupported('COPY');
+    this.copyIn = true;
+    // The server answers with an error and then waits for a Sync (sent by handleError).
     connection.sendCopyFail('COPY is not supported by the query proxy');
-    // In copy-in mode the server ignores Sync (PostgreSQL docs, "COPY Operations"): the one
-    // already sent was dropped, so the error after CopyFail needs a new one.
-    connection.sync();
   }
 
   /** COPY ... TO STDOUT: the data is dropped and the run fails as "feature not supported". */
   handleCopyData(): void {
-    // The output is not read, but the COPY itself ran and commits with the run (the Sync is
-    // already sent): `COPY (DELETE ... RETURNING ...) TO STDOUT` has deleted. Say so.
-    this.failure ??= Object.assign(
-      new Error(
-        'COPY is not supported by the query proxy; use SELECT. The statement inside COPY (...) TO STDOUT has still run',
-      ),
-      { code: '0A000' },
-    );
+    // Refused at its CommandComplete, before any Sync: what the statement inside did
+    // (`COPY (DELETE ... RETURNING ...) TO STDOUT`) is rolled back with the connection.
+    this.failure ??= notSupported('COPY');
   }
 
   /**
