@@ -475,8 +475,17 @@ describe('PostgreSQL pipelined run', () => {
       "DO $$ BEGIN CREATE TEMP TABLE people AS SELECT 'temp'::text AS who; COMMIT; RAISE EXCEPTION 'boom'; END $$",
       "DO $$ BEGIN SET ROLE run_reader; COMMIT; RAISE EXCEPTION 'boom'; END $$",
     ];
+    // Seen from another session while the failed run's connection sits idle in the pool: the
+    // executor's DISCARD ALL has released the lock (the next run's own reset would be too late).
+    const heldElsewhere = async () =>
+      (
+        await db.pool.raw<{ rows: { n: number }[] }>(
+          "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 42",
+        )
+      ).rows[0].n;
     for (const sql of failed) {
       expect((await failure(run(sql))).status, sql).toBe(422);
+      expect(await heldElsewhere(), sql).toBe(0);
       expect(await state(), sql).toEqual(clean);
     }
   });
