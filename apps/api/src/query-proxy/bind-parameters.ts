@@ -197,7 +197,7 @@ export function compileSqlCached(
   return compiled;
 }
 
-/** The distinct placeholder names of a SQL text, in first-use order. */
+/** The distinct placeholder names of a SQL text, in first-use order (memoised compile). */
 export function placeholderNames(sql: string, dialect: SqlDialect): string[] {
-  return [...new Set(compileSql(sql, dialect, 'question').names)];
+  return [...new Set(compileSqlCached(sql, dialect, 'question').names)];
 }

@@ -107,18 +107,13 @@ export class PostgresExecutor implements SqlExecutor {
           }),
         );
     });
-    // Backstop if the run outlives its timeout: the statement is cancelled at the database,
-    // the run settles as a timeout and the socket is destroyed (the pool then drops it).
+    // Backstop if the run outlives its timeout: the run settles as a timeout, and the `finally`
+    // below cancels the statement at the database and destroys the socket (unhealthy run).
     const backstop = setTimeout(
-      () => {
-        sendCancelRequest(conn);
+      () =>
         pipelined.abandon(
           Object.assign(new Error('no answer from the database'), { name: 'TimeoutError' }),
-        );
-        (
-          conn as unknown as { connection?: { stream?: { destroy(): void } } }
-        ).connection?.stream?.destroy();
-      },
+        ),
       Math.max(1, run.limits.timeoutMs) + CLIENT_GRACE_MS,
     );
     const started = Date.now();

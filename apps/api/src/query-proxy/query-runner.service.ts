@@ -17,7 +17,7 @@ import type {
   SqlConnector,
 } from '../datasources/connectors/connector';
 import { reuseLivePool } from '../datasources/connectors/pool-manager';
-import { compileSqlCached, SqlDialect } from './bind-parameters';
+import { compileSqlCached, placeholderNames, SqlDialect } from './bind-parameters';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import { DatasourceGateway } from './datasource-gateway';
 import { MysqlExecutor } from './mysql-executor';
@@ -83,7 +83,7 @@ export class QueryRunnerService {
       return restPlaceholderNames(body);
     }
     if (!isSqlBody(body)) throw this.kindMismatch(type);
-    return [...new Set(compileSqlCached(body.sql, type, 'question').names)];
+    return placeholderNames(body.sql, type);
   }
 
   /**
