@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
   test: {
+    // Catch a transaction body that bypasses its manager (database/sqlite-connection-gate.ts).
+    env: { BASTION_STRICT_TRANSACTIONS: '1' },
     include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
     // Load, fault and fuzz suites run apart: `pnpm test:reliability` (vitest.reliability.config.ts).
     exclude: ['**/node_modules/**', 'test/reliability/**'],

@@ -9,6 +9,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
   test: {
+    // Catch a transaction body that bypasses its manager (database/sqlite-connection-gate.ts).
+    env: { BASTION_STRICT_TRANSACTIONS: '1' },
     include: ['test/reliability/**/*.spec.ts'],
     globalSetup: ['test/harness/global-setup.ts'],
     testTimeout: 180_000,

@@ -36,7 +36,7 @@ export class AuthService {
   async createUser(email: string, password: string, manager?: EntityManager): Promise<UserEntity> {
     const normalized = email.trim().toLowerCase();
     assertPasswordAcceptable(password, normalized);
-    if (await this.users.findByEmail(normalized)) {
+    if (await this.users.findByEmail(normalized, manager)) {
       throw new AuthException(
         AuthErrorCode.EmailTaken,
         'email: an account with this email already exists',

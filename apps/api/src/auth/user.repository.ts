@@ -19,8 +19,11 @@ export class UserRepository {
     return this.repo.findOneBy({ id });
   }
 
-  findByEmail(email: string): Promise<UserEntity | null> {
-    return this.repo.findOneBy({ email: email.trim().toLowerCase() });
+  /** @param manager the caller's transaction, if any (on SQLite a body must use its manager). */
+  findByEmail(email: string, manager?: EntityManager): Promise<UserEntity | null> {
+    return (manager ?? this.repo.manager).findOneBy(UserEntity, {
+      email: email.trim().toLowerCase(),
+    });
   }
 
   count(): Promise<number> {

@@ -1,12 +1,16 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { buildDataSourceOptions } from './data-source-options';
 import { MetadataTransactions } from './metadata-transactions';
+import { gateSqliteQueryRunners } from './sqlite-connection-gate';
 
 /**
  * The metadata store. Entities register themselves with `TypeOrmModule.forFeature`; every
- * transaction goes through {@link MetadataTransactions} (global, so any module can inject it).
+ * transaction goes through {@link MetadataTransactions} (global, so any module can inject it). On
+ * SQLite, statements and transactions take turns on the one connection
+ * ({@link gateSqliteQueryRunners}).
  */
 @Global()
 @Module({
@@ -19,6 +23,12 @@ import { MetadataTransactions } from './metadata-transactions';
         retryAttempts: 3,
         retryDelay: 1000,
       }),
+      // On SQLite every statement and transaction takes turns on the one connection.
+      dataSourceFactory: async (options) => {
+        const dataSource = new DataSource(options!);
+        if (dataSource.options.type !== 'postgres') gateSqliteQueryRunners(dataSource);
+        return dataSource.initialize();
+      },
     }),
   ],
   providers: [MetadataTransactions],

@@ -17,6 +17,7 @@ export interface MemberRow {
 /** Membership reads and writes inside {@link WorkspaceRepository.withMembershipLock}. */
 export interface MembershipTransaction {
   findMembership(userId: string): Promise<MembershipEntity | null>;
+  findUser(userId: string): Promise<UserEntity | null>;
   countAdmins(): Promise<number>;
   updateRole(userId: string, role: MembershipEntity['role']): Promise<void>;
   /** @returns false when not a member. */
@@ -115,6 +116,7 @@ export class WorkspaceRepository {
         await manager.update(WorkspaceEntity, { id: workspaceId }, { id: workspaceId });
         return fn({
           findMembership: (userId) => manager.findOneBy(MembershipEntity, { workspaceId, userId }),
+          findUser: (userId) => manager.findOneBy(UserEntity, { id: userId }),
           countAdmins: () => manager.countBy(MembershipEntity, { workspaceId, role: 'admin' }),
           updateRole: async (userId, role) => {
             touched.add(userId);

@@ -213,7 +213,7 @@ export class WorkspaceService {
       workspaceId,
       async (tx) => {
         const found = await tx.findMembership(userId);
-        const account = found ? await this.users.findById(userId) : null;
+        const account = found ? await tx.findUser(userId) : null;
         if (!found || !account)
           throw new WorkspaceException(WorkspaceErrorCode.MemberNotFound, 'Member not found');
         if (found.role === 'admin' && role !== 'admin' && (await tx.countAdmins()) <= 1) {
@@ -257,7 +257,7 @@ export class WorkspaceService {
           );
         }
         // Read before the delete: the entry names the email even if the account goes later.
-        const account = await this.users.findById(userId);
+        const account = await tx.findUser(userId);
         await tx.deleteMembership(userId);
         return { membership: found, user: account };
       },
