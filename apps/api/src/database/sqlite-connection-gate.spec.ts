@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,11 +25,12 @@ afterEach(async () => {
 /** A real better-sqlite3 data source on a fresh file, gated as DatabaseModule does. */
 async function openStore(
   options?: Parameters<typeof gateSqliteQueryRunners>[1],
-): Promise<{ dataSource: DataSource; tx: MetadataTransactions }> {
+): Promise<{ dataSource: DataSource; tx: MetadataTransactions; file: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'bastion-gate-'));
+  const file = join(dir, 'metadata.sqlite');
   const dataSource = new DataSource({
     type: 'better-sqlite3',
-    database: join(dir, 'metadata.sqlite'),
+    database: file,
     entities: [NoteEntity],
     synchronize: true,
     enableWAL: true,
@@ -39,7 +41,7 @@ async function openStore(
     await dataSource.destroy();
     rmSync(dir, { recursive: true, force: true });
   });
-  return { dataSource, tx: new MetadataTransactions(dataSource) };
+  return { dataSource, tx: new MetadataTransactions(dataSource), file };
 }
 
 /** A transaction that inserts a row, then waits for `release()` before failing. */
@@ -156,5 +158,63 @@ describe('gateSqliteQueryRunners (real SQLite)', () => {
     // The abandoned turn is passed on: the store keeps working.
     await dataSource.query('INSERT INTO notes (body) VALUES (?)', ['after']);
     expect(await bodies(dataSource)).toEqual(['after']);
+  });
+
+  it('when SQLite ends a transaction itself, the connection is handed on (no lock-up)', async () => {
+    const { dataSource, tx } = await openStore({ waitLimitMs: 500 });
+    await dataSource.query('INSERT INTO notes (id, body) VALUES (1, ?)', ['kept']);
+    // INSERT OR ROLLBACK ends the transaction inside SQLite, as a disk I/O error or a full disk
+    // does; TypeORM's ROLLBACK then fails and its depth stays at 1.
+    await expect(
+      tx.transaction(async (manager) => {
+        await manager.query('INSERT INTO notes (id, body) VALUES (2, ?)', ['gone']);
+        await manager.query('INSERT OR ROLLBACK INTO notes (id, body) VALUES (1, ?)', ['dup']);
+      }),
+    ).rejects.toThrow(/UNIQUE/);
+    const started = Date.now();
+    expect(await bodies(dataSource)).toEqual(['kept']);
+    await tx.transaction((manager) => manager.insert(NoteEntity, { body: 'next' }));
+    expect(await bodies(dataSource)).toEqual(['kept', 'next']);
+    expect(Date.now() - started).toBeLessThan(400);
+  });
+
+  it('a transaction that reads first, then writes, survives another process committing in between', async () => {
+    const { dataSource, tx, file } = await openStore();
+    // Another process on the same file (the CLI, a second server): it waits for a line on
+    // stdin, then inserts with a busy timeout, as the API's own connection is configured.
+    const other = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const db = new (require(${JSON.stringify(require.resolve('better-sqlite3'))}))(${JSON.stringify(file)});
+         db.pragma('busy_timeout = 5000');
+         process.stdin.once('data', () => {
+           db.prepare("INSERT INTO notes (body) VALUES ('other process')").run();
+           process.stdout.write('written');
+           process.exit(0);
+         });
+         process.stdout.write('ready');`,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    const output = (text: string) =>
+      new Promise<void>((resolve) => {
+        let seen = '';
+        other.stdout.on('data', (chunk: Buffer) => {
+          seen += chunk.toString();
+          if (seen.includes(text)) resolve();
+        });
+      });
+    await output('ready');
+    const exited = new Promise((resolve) => other.once('exit', resolve));
+    await tx.transaction(async (manager) => {
+      await manager.count(NoteEntity);
+      other.stdin.write('go\n');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // With a deferred BEGIN this write failed at once: "database is locked".
+      await manager.insert(NoteEntity, { body: 'read then write' });
+    });
+    expect(await exited).toBe(0);
+    expect(await bodies(dataSource)).toEqual(['read then write', 'other process']);
   });
 });

@@ -96,6 +96,9 @@ export function gateSqliteQueryRunners(
   options: { waitLimitMs?: number; strict?: boolean } = {},
 ): void {
   const gate = new ConnectionGate(options.waitLimitMs ?? CONNECTION_WAIT_LIMIT_MS);
+  const native = () =>
+    (dataSource.driver as unknown as { databaseConnection: { inTransaction: boolean } })
+      .databaseConnection;
   const strict = options.strict ?? true;
   const create = dataSource.createQueryRunner.bind(dataSource);
 
@@ -113,16 +116,28 @@ export function gateSqliteQueryRunners(
     /** Set while this handle holds the connection for its transaction. */
     let release: (() => void) | undefined;
 
+    /**
+     * Hands the connection on once the transaction is over. SQLite itself may end it (a disk
+     * I/O error, a full disk, `INSERT OR ROLLBACK`); TypeORM's own ROLLBACK then fails and leaves
+     * its depth at 1, so the native connection's state decides, not TypeORM's.
+     */
     const letGo = (): void => {
-      if (release && runner.transactionDepth === 0) {
-        runner.isTransactionActive = false;
-        release();
-        release = undefined;
-      }
+      if (!release) return;
+      if (runner.transactionDepth > 0 && native().inTransaction) return;
+      runner.transactionDepth = 0;
+      runner.isTransactionActive = false;
+      release();
+      release = undefined;
     };
 
     const query = async (sql: string, parameters?: unknown[], structured?: boolean) => {
-      if (release) return runner.query(sql, parameters, structured as true);
+      if (release) {
+        // IMMEDIATE takes the write lock at BEGIN, where busy_timeout applies. A deferred
+        // transaction that reads first and writes later fails at once ("database is locked")
+        // when another process (the CLI, a second server) committed in between.
+        const text = sql === 'BEGIN TRANSACTION' ? 'BEGIN IMMEDIATE TRANSACTION' : sql;
+        return runner.query(text, parameters, structured as true);
+      }
       checkNotInBody(sql);
       const done = await gate.acquire('a statement');
       try {
@@ -150,7 +165,7 @@ export function gateSqliteQueryRunners(
         try {
           await runner[end].call(handle);
         } finally {
-          // A failed COMMIT keeps the transaction (depth 1): the caller's rollback ends it.
+          // A failed COMMIT keeps the transaction open: the caller's rollback ends it.
           letGo();
         }
       };
