@@ -227,6 +227,47 @@ describe.each<SqlEngine>(['postgres', 'mysql', 'sqlite'])('SQL executor (%s)', (
  * reused connection, writes that commit (or fail) whole, empty statements, errors mid-stream,
  * and a connection killed mid-run failing at once instead of at its timeout.
  */
+describe('SQLite run in its child process', () => {
+  let db: EngineDb;
+  beforeAll(async () => {
+    db = await createEngineDb('sqlite');
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('answers every run while the API is busy: the reply is read before the child exit counts', async () => {
+    // The child sends its reply and exits at once. With a large reply and a busy event loop the
+    // exit used to be handled first (about 1 run in 7 here), and the run answered 500.
+    const busy = setInterval(() => {
+      const until = Date.now() + 20;
+      while (Date.now() < until);
+    }, 25);
+    try {
+      for (let round = 0; round < 3; round += 1) {
+        const runs = await Promise.allSettled(
+          Array.from({ length: 20 }, () =>
+            executors.sqlite.run(db.pool, {
+              text: 'SELECT hex(zeroblob(600000)) AS x',
+              values: [],
+              limits: { timeoutMs: 30_000, maxRows: 10, maxBytes: 2_000_000 },
+            }),
+          ),
+        );
+        const failed = runs.filter((r) => r.status === 'rejected');
+        expect(failed, String((failed[0] as PromiseRejectedResult | undefined)?.reason)).toEqual(
+          [],
+        );
+        for (const r of runs) {
+          if (r.status === 'fulfilled') expect(r.value.rows[0].x).toHaveLength(1_200_000);
+        }
+      }
+    } finally {
+      clearInterval(busy);
+    }
+  });
+});
+
 describe('PostgreSQL pipelined run', () => {
   let db: EngineDb;
   /** One connection only, so every run and check below shares the same session. */
