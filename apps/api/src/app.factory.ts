@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { CORRELATION_HEADER, generateCorrelationId } from './common/http/correlation-id';
 import { registerCors } from './common/http/cors';
+import { registerCrossSiteRequestPolicy } from './common/http/cross-site-request';
 import { answerFrameworkError } from './common/http/framework-errors';
 import { setupOpenApi } from './common/http/open-api';
 import { registerSecurityHeaders } from './common/http/security-headers';
@@ -105,6 +106,9 @@ export async function createApp(
       {
         logger: new PinoNestLogger(logger),
         abortOnError: false,
+        // Nest would add an application/x-www-form-urlencoded parser, which lets a cross-site
+        // HTML form post to sign-in and setup; Fastify's own JSON parser is the only one kept.
+        bodyParser: false,
       },
     );
     await configureApp(app, config);
@@ -117,7 +121,8 @@ async function configureApp(app: NestFastifyApplication, config: AppConfig): Pro
   app.setGlobalPrefix('api');
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
-  // Every body is JSON: without Fastify's default text/plain parser a text body is a clear 415
+  // Every body is JSON: without Fastify's default text/plain parser (and Nest's urlencoded one,
+  // see `bodyParser: false`) any other body is a clear 415
   // instead of a string that fails validation with an unclear 400.
   fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', (request, reply, done) => {
@@ -126,6 +131,7 @@ async function configureApp(app: NestFastifyApplication, config: AppConfig): Pro
   });
   registerSecurityHeaders(app);
   registerCors(app, config.corsOrigins);
+  registerCrossSiteRequestPolicy(app, config.corsOrigins);
   await app.register(fastifyCookie);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   setupOpenApi(app, (require('../package.json') as { version: string }).version);
