@@ -57,8 +57,22 @@ export type TChangePasswordRequest = z.infer<typeof ZChangePasswordRequest>;
  * public id: random, unrelated to the cookie token or its hash, so it opens nothing; pass it to
  * `DELETE /api/auth/sessions/:sessionId`.
  */
+/**
+ * How a session signed in (the strength a policy checks, like OIDC's `amr`, RFC 8176):
+ * `password` alone, `password+totp` (a TOTP code from the authenticator), or `recovery-code`
+ * (password and a single-use recovery code).
+ */
+export const ZSignInMethod = z.enum(['password', 'password+totp', 'recovery-code']);
+export type TSignInMethod = z.infer<typeof ZSignInMethod>;
+/** Sign-in methods that satisfy a workspace's "require two-factor". */
+export const TWO_FACTOR_SIGN_IN_METHODS: readonly TSignInMethod[] = [
+  'password+totp',
+  'recovery-code',
+];
+
 export const ZSessionInfo = z.object({
   id: z.uuid(),
+  signInMethod: ZSignInMethod,
   createdAt: z.string(),
   lastSeenAt: z.string(),
   ip: z.string().nullable(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ZSignInMethod } from './account.contract';
 import { ZWorkspaceRole } from './common.contract';
 
 /** Email addresses are compared case-insensitively; they are stored lower-cased and trimmed. */
@@ -38,6 +39,8 @@ export const ZMeResponse = z.object({
   user: ZUser,
   memberships: z.array(ZMembership),
   csrfToken: z.string(),
+  /** How the current session signed in. */
+  signInMethod: ZSignInMethod,
 });
 export type TMeResponse = z.infer<typeof ZMeResponse>;
 

@@ -85,7 +85,10 @@ export class AuthController {
         }
         throw error;
       });
-    await this.recordSelf('auth.login', result.user, meta, { twoFactor: result.user.totpEnabled });
+    await this.recordSelf('auth.login', result.user, meta, {
+      twoFactor: result.user.totpEnabled,
+      signInMethod: result.signInMethod,
+    });
     setSessionCookie(request, reply, result.token, result.expiresAt);
     return {
       user: {

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { TWO_FACTOR_REQUIRED_MESSAGE } from '@bastion/contracts';
+import { TSignInMethod, TWO_FACTOR_REQUIRED_MESSAGE } from '@bastion/contracts';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { AuthErrorCode, AuthException } from './auth.exception';
@@ -12,6 +12,8 @@ import { UserRepository } from './user.repository';
 
 export interface LoginResult {
   user: UserEntity;
+  /** How this sign-in proved itself (recorded on the session). */
+  signInMethod: TSignInMethod;
   token: string;
   csrfToken: string;
   expiresAt: Date;
@@ -83,24 +85,30 @@ export class AuthService {
       await this.users.update(user.id, { passwordHash: await this.hasher.hash(password) });
       this.logger.log(`Upgraded the password hash parameters of user ${user.id}`);
     }
+    let signInMethod: TSignInMethod = 'password';
     if (user.totpEnabled) {
       if (!totpCode) {
         throw new AuthException(AuthErrorCode.TwoFactorRequired, TWO_FACTOR_REQUIRED_MESSAGE);
       }
-      if (!(await this.twoFactor.verifySecondFactor(user, totpCode))) {
+      const factor = await this.twoFactor.checkSecondFactor(user, totpCode);
+      if (!factor) {
         throw new AuthException(
           AuthErrorCode.InvalidTwoFactorCode,
           'The two-factor code is not valid; wait for the next code and try again',
         );
       }
+      signInMethod = factor;
     }
-    const session = await this.sessions.create(user.id, meta);
-    return { user, ...session };
+    const session = await this.sessions.create(user.id, meta, signInMethod);
+    return { user, signInMethod, ...session };
   }
 
-  /** Starts a session for a user who was just created (first-run setup). */
+  /**
+   * Starts a session for a user who just set their password (first-run setup, an accepted
+   * invitation): it proved the password only.
+   */
   async startSession(userId: string, meta: { ip?: string; userAgent?: string }) {
-    return this.sessions.create(userId, meta);
+    return this.sessions.create(userId, meta, 'password');
   }
 
   logout(sessionId: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import type { TWorkspaceRole } from '@bastion/contracts';
+import type { TSignInMethod, TWorkspaceRole } from '@bastion/contracts';
 import type { FastifyRequest } from 'fastify';
 
 /** The signed-in user as guards attach it to the request. */
@@ -15,6 +15,8 @@ export interface AuthContext {
   sessionId: string;
   /** CSRF token of the current session. */
   csrfToken: string;
+  /** How the current session signed in. */
+  signInMethod: TSignInMethod;
 }
 
 /** The caller's membership in the workspace named by the route's `:wid`. */

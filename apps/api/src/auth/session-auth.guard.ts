@@ -50,6 +50,7 @@ export class SessionAuthGuard implements CanActivate {
       },
       sessionId: resolved.sessionId,
       csrfToken: resolved.csrfToken,
+      signInMethod: resolved.signInMethod,
     };
     return true;
   }

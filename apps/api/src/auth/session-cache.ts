@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { TSignInMethod } from '@bastion/contracts';
 import { AUTH_CACHE_TTL_MS, ShortLivedCache } from './short-lived-cache';
 
 /** What the session guard needs of a live session; no token, hash of a password or seed. */
@@ -10,6 +11,7 @@ export interface CachedSession {
   lastSeenAt: number;
   /** Absolute expiry, milliseconds since the epoch. */
   expiresAt: number;
+  signInMethod: TSignInMethod;
   user: { id: string; email: string; totpEnabled: boolean };
 }
 

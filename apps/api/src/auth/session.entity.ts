@@ -1,3 +1,4 @@
+import type { TSignInMethod } from '@bastion/contracts';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** A server-side session. `id` is the SHA-256 (hex) of the opaque cookie token. */
@@ -15,6 +16,13 @@ export class SessionEntity {
 
   @Column({ name: 'user_id', type: 'varchar', length: 36 })
   userId: string;
+
+  /**
+   * How the session signed in; policies such as a workspace's "require two-factor" read it
+   * (`TWO_FACTOR_SIGN_IN_METHODS`). Migration `SessionSignInMethods1764400800000`.
+   */
+  @Column({ name: 'sign_in_method', type: 'varchar', length: 32 })
+  signInMethod: TSignInMethod;
 
   @Column({ name: 'created_at', type: Date })
   createdAt: Date;

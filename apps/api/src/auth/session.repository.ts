@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { TSignInMethod } from '@bastion/contracts';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, MoreThan, Not, Repository } from 'typeorm';
 import { SessionEntity } from './session.entity';
@@ -22,6 +23,10 @@ export class SessionRepository {
 
   async touch(id: string, at: Date): Promise<void> {
     await this.repo.update({ id }, { lastSeenAt: at });
+  }
+
+  async setSignInMethod(id: string, signInMethod: TSignInMethod): Promise<void> {
+    await this.repo.update({ id, revokedAt: IsNull() }, { signInMethod });
   }
 
   async revoke(id: string, at: Date): Promise<void> {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { TSessionListResponse } from '@bastion/contracts';
+import type { TSessionListResponse, TSignInMethod } from '@bastion/contracts';
 import { randomUUID } from 'node:crypto';
 import { CachedSession, SessionCache } from './session-cache';
 import { SessionEntity } from './session.entity';
@@ -21,6 +21,8 @@ export interface ResolvedSession {
   sessionId: string;
   user: { id: string; email: string; totpEnabled: boolean };
   csrfToken: string;
+  /** How this session signed in (what "require two-factor" checks). */
+  signInMethod: TSignInMethod;
 }
 
 @Injectable()
@@ -31,10 +33,14 @@ export class SessionService {
     private readonly cache: SessionCache,
   ) {}
 
-  /** Starts a session; returns the cookie token (shown once, stored only as its hash). */
+  /**
+   * Starts a session that signed in with `signInMethod`; returns the cookie token (shown once,
+   * stored only as its hash).
+   */
   async create(
     userId: string,
     meta: { ip?: string; userAgent?: string },
+    signInMethod: TSignInMethod,
   ): Promise<{ token: string; csrfToken: string; expiresAt: Date }> {
     const token = newSessionToken();
     const now = new Date();
@@ -42,6 +48,7 @@ export class SessionService {
       id: sessionIdFor(token),
       publicId: randomUUID(),
       userId,
+      signInMethod,
       createdAt: now,
       lastSeenAt: now,
       expiresAt: new Date(now.getTime() + SESSION_ABSOLUTE_MS),
@@ -75,7 +82,12 @@ export class SessionService {
       live.lastSeenAt = now;
       await this.sessions.touch(id, new Date(now));
     }
-    return { sessionId: id, user: live.user, csrfToken: csrfTokenFor(token) };
+    return {
+      sessionId: id,
+      user: live.user,
+      csrfToken: csrfTokenFor(token),
+      signInMethod: live.signInMethod,
+    };
   }
 
   /** Ends one session; effective at once on this replica (the cache entry goes too). */
@@ -108,8 +120,18 @@ export class SessionService {
         lastSeenAt: s.lastSeenAt.toISOString(),
         ip: s.ip,
         userAgent: s.userAgent,
+        signInMethod: s.signInMethod,
         current: s.id === currentSessionId,
       }));
+  }
+
+  /**
+   * Records that the session proved a stronger factor (two-factor enrolment confirmed with a
+   * TOTP code); effective at once on this replica.
+   */
+  async upgrade(sessionId: string, signInMethod: TSignInMethod): Promise<void> {
+    await this.sessions.setSignInMethod(sessionId, signInMethod);
+    this.cache.delete(sessionId);
   }
 
   /** Sign out everywhere (optionally keeping the current session). */
@@ -129,6 +151,7 @@ export class SessionService {
       userId: user.id,
       lastSeenAt: session.lastSeenAt.getTime(),
       expiresAt: session.expiresAt.getTime(),
+      signInMethod: session.signInMethod,
       user: { id: user.id, email: user.email, totpEnabled: user.totpEnabled },
     };
   }

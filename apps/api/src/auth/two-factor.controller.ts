@@ -11,7 +11,14 @@ import {
 import { createZodDto } from 'nestjs-zod';
 import { AuthThrottlerGuard } from './auth-throttler.guard';
 import { AuditService } from '../audit/audit.service';
-import { AuthUser, CurrentUser, ReqMeta, RequestMeta } from './request-context';
+import {
+  AuthContext,
+  AuthUser,
+  CurrentSession,
+  CurrentUser,
+  ReqMeta,
+  RequestMeta,
+} from './request-context';
 import { TwoFactorService } from './two-factor.service';
 
 class ConfirmDto extends createZodDto(ZTwoFactorConfirmRequest) {}
@@ -45,16 +52,20 @@ export class TwoFactorController {
     return this.twoFactor.enrol(user.id);
   }
 
-  /** `POST /api/auth/two-factor/confirm` {code} -> {recoveryCodes} (ten, shown once). */
+  /**
+   * `POST /api/auth/two-factor/confirm` {code} -> {recoveryCodes} (ten, shown once). Ends every
+   * other session of the user; this one becomes `password+totp`.
+   */
   @UseGuards(AuthThrottlerGuard)
   @Post('confirm')
   @HttpCode(200)
   async confirm(
-    @CurrentUser() user: AuthUser,
+    @CurrentSession() session: AuthContext,
     @Body() body: ConfirmDto,
     @ReqMeta() meta: RequestMeta,
   ): Promise<TRecoveryCodesResponse> {
-    const result = await this.twoFactor.confirm(user.id, body.code);
+    const user = session.user;
+    const result = await this.twoFactor.confirm(user.id, session.sessionId, body.code);
     await this.audit.record({
       action: 'auth.2fa_enabled',
       actor: { userId: user.id, email: user.email },
@@ -85,14 +96,17 @@ export class TwoFactorController {
     });
   }
 
-  /** `POST /api/auth/two-factor/recovery-codes` {code} -> ten new codes; old ones stop working. */
+  /**
+   * `POST /api/auth/two-factor/recovery-codes` {code} -> ten new codes; old ones stop working
+   * and every other session of the user ends.
+   */
   @UseGuards(AuthThrottlerGuard)
   @Post('recovery-codes')
   @HttpCode(200)
   regenerate(
-    @CurrentUser() user: AuthUser,
+    @CurrentSession() session: AuthContext,
     @Body() body: RegenerateDto,
   ): Promise<TRecoveryCodesResponse> {
-    return this.twoFactor.regenerateRecoveryCodes(user.id, body.code);
+    return this.twoFactor.regenerateRecoveryCodes(session.user.id, session.sessionId, body.code);
   }
 }

@@ -4,6 +4,7 @@ import { MetadataTransactions } from '../database/metadata-transactions';
 import { AuthErrorCode, AuthException } from './auth.exception';
 import { PasswordHasher } from './password-hasher';
 import { SessionCache } from './session-cache';
+import { SessionService } from './session.service';
 import {
   hashRecoveryCode,
   looksLikeRecoveryCode,
@@ -35,6 +36,7 @@ export class TwoFactorService {
     private readonly vault: CredentialVaultService,
     private readonly hasher: PasswordHasher,
     private readonly sessionCache: SessionCache,
+    private readonly sessions: SessionService,
   ) {}
 
   /**
@@ -60,10 +62,16 @@ export class TwoFactorService {
 
   /**
    * Confirms enrolment with a code from the app, turns two-factor on and issues the recovery
-   * codes (returned once, stored hashed).
+   * codes (returned once, stored hashed). Every other session of the user ends (one signed in
+   * before the account had a second factor must not outlive it); the current session, which
+   * just proved the TOTP code, becomes `password+totp`.
    * @throws AuthException WrongConfirmationCode (400), TwoFactorNotEnrolled (409)
    */
-  async confirm(userId: string, code: string): Promise<{ recoveryCodes: string[] }> {
+  async confirm(
+    userId: string,
+    currentSessionId: string,
+    code: string,
+  ): Promise<{ recoveryCodes: string[] }> {
     const user = await this.requireUser(userId);
     if (user.totpEnabled || !user.totpSecretSealed) {
       throw new AuthException(
@@ -79,9 +87,11 @@ export class TwoFactorService {
       await this.repo.replaceRecoveryCodes(user.id, recoveryCodes.map(hashRecoveryCode), manager);
       await this.users.update(user.id, { totpEnabled: true }, manager);
     });
+    await this.sessions.revokeAllForUser(user.id, currentSessionId);
+    await this.sessions.upgrade(currentSessionId, 'password+totp');
     // Sessions cache `totpEnabled`: forget them again now that the change is committed.
     this.sessionCache.forgetUser(user.id);
-    this.logger.log(`Two-factor authentication enabled for user ${user.id}`);
+    this.logger.log(`Two-factor authentication enabled for user ${user.id}; other sessions ended`);
     return { recoveryCodes };
   }
 
@@ -120,11 +130,14 @@ export class TwoFactorService {
   }
 
   /**
-   * Replaces the recovery codes (the old ones stop working); needs a current TOTP code.
+   * Replaces the recovery codes (the old ones stop working); needs a current TOTP code. Every
+   * other session of the user ends: new codes are what a user makes after fearing the old ones
+   * were seen, and a session signed in with one of them must not stay.
    * @throws AuthException TwoFactorNotEnrolled (409), WrongConfirmationCode (400)
    */
   async regenerateRecoveryCodes(
     userId: string,
+    currentSessionId: string,
     code: string,
   ): Promise<{ recoveryCodes: string[] }> {
     const user = await this.requireUser(userId);
@@ -139,6 +152,8 @@ export class TwoFactorService {
     await this.transactions.transaction((manager) =>
       this.repo.replaceRecoveryCodes(user.id, recoveryCodes.map(hashRecoveryCode), manager),
     );
+    await this.sessions.revokeAllForUser(user.id, currentSessionId);
+    this.logger.log(`Recovery codes replaced for user ${user.id}; other sessions ended`);
     return { recoveryCodes };
   }
 
@@ -150,16 +165,25 @@ export class TwoFactorService {
   /**
    * The second factor at sign-in: a 6-digit TOTP code (not replayed) or an unused recovery
    * code, which is consumed.
+   * @returns the sign-in method it proves (`password+totp` or `recovery-code`), or null.
    */
-  async verifySecondFactor(user: UserEntity, code: string): Promise<boolean> {
-    if (!user.totpEnabled) return false;
-    if (looksLikeTotpCode(code)) return this.checkTotp(user, code);
+  async checkSecondFactor(
+    user: UserEntity,
+    code: string,
+  ): Promise<'password+totp' | 'recovery-code' | null> {
+    if (!user.totpEnabled) return null;
+    if (looksLikeTotpCode(code)) return (await this.checkTotp(user, code)) ? 'password+totp' : null;
     if (looksLikeRecoveryCode(code)) {
       const used = await this.repo.consumeRecoveryCode(user.id, hashRecoveryCode(code));
       if (used) this.logger.log(`A recovery code was used by user ${user.id}`);
-      return used;
+      return used ? 'recovery-code' : null;
     }
-    return false;
+    return null;
+  }
+
+  /** {@link checkSecondFactor} as a yes/no (turning two-factor off). */
+  async verifySecondFactor(user: UserEntity, code: string): Promise<boolean> {
+    return (await this.checkSecondFactor(user, code)) !== null;
   }
 
   private async checkTotp(user: UserEntity, code: string): Promise<boolean> {

@@ -20,6 +20,7 @@ export class MeController {
       },
       memberships: await this.workspaces.listForUser(session.user.id),
       csrfToken: session.csrfToken,
+      signInMethod: session.signInMethod,
     };
   }
 }

@@ -7,7 +7,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { TWorkspaceRole } from '@bastion/contracts';
+import { TWO_FACTOR_SIGN_IN_METHODS, type TWorkspaceRole } from '@bastion/contracts';
 import type { FastifyRequest } from 'fastify';
 import { WorkspaceRepository } from './workspace.repository';
 import { WorkspaceErrorCode, WorkspaceException, workspaceNotFound } from './workspace.exception';
@@ -25,7 +25,7 @@ export function roleAtLeast(role: TWorkspaceRole, min: TWorkspaceRole): boolean 
  * Checks the caller's role in the workspace named by the route's `:wid`. Not a member (or no
  * such workspace, or a malformed id) is 404, so the existence of another workspace is never
  * confirmed; a member below `min` gets 403. A workspace that requires two-factor refuses
- * members without it (403). Sets `request.membership`.
+ * sessions that did not sign in with it (403), also when the account has it enrolled. Sets `request.membership`.
  */
 @Injectable()
 export class WorkspaceRoleGuard implements CanActivate {
@@ -40,8 +40,9 @@ export class WorkspaceRoleGuard implements CanActivate {
       .switchToHttp()
       .getRequest<FastifyRequest<{ Params: { wid?: string } }>>();
     const workspaceId = request.params.wid;
-    const user = request.auth?.user;
-    if (!user || !workspaceId || !UUID.test(workspaceId)) throw workspaceNotFound();
+    const auth = request.auth;
+    if (!auth || !workspaceId || !UUID.test(workspaceId)) throw workspaceNotFound();
+    const user = auth.user;
     const id = workspaceId.toLowerCase();
     const access = await this.workspaces.findAccess(id, user.id);
     if (!access) throw workspaceNotFound();
@@ -51,10 +52,14 @@ export class WorkspaceRoleGuard implements CanActivate {
         `This action needs the ${min} role in this workspace`,
       );
     }
-    if (access.requireTwoFactor && !user.totpEnabled) {
+    // The session's own sign-in decides, not the account's flag: a session signed in with a
+    // password alone stays password-only after the user enrols two-factor elsewhere.
+    if (access.requireTwoFactor && !TWO_FACTOR_SIGN_IN_METHODS.includes(auth.signInMethod)) {
       throw new WorkspaceException(
         WorkspaceErrorCode.TwoFactorRequired,
-        'This workspace requires two-factor authentication; enrol it on your account page',
+        user.totpEnabled
+          ? 'This workspace requires two-factor authentication: sign in again with two-factor'
+          : 'This workspace requires two-factor authentication; enrol it on your account page',
       );
     }
     request.membership = { workspaceId: id, role: access.role };

@@ -13,8 +13,14 @@ const LAPTOP = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb';
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
-const session = (id: string, current: boolean, userAgent: string): TSessionInfo => ({
+const session = (
+  id: string,
+  current: boolean,
+  userAgent: string,
+  signInMethod: TSessionInfo['signInMethod'] = 'password',
+): TSessionInfo => ({
   id,
+  signInMethod,
   createdAt: '2026-01-02T03:04:05.000Z',
   lastSeenAt: '2026-01-02T04:04:05.000Z',
   ip: '203.0.113.9',
@@ -24,7 +30,10 @@ const session = (id: string, current: boolean, userAgent: string): TSessionInfo 
 
 /** A fake API for the account page; DELETE of a session takes it out of the list. */
 function fakeApi() {
-  let sessions = [session(CURRENT, true, 'Firefox'), session(LAPTOP, false, 'Safari')];
+  let sessions = [
+    session(CURRENT, true, 'Firefox', 'password+totp'),
+    session(LAPTOP, false, 'Safari'),
+  ];
   const calls: { method: string; url: string }[] = [];
   vi.stubGlobal(
     'fetch',
@@ -37,6 +46,7 @@ function fakeApi() {
             user: { id: 'u', email: 'ada@example.test', twoFactorEnabled: false },
             memberships: [],
             csrfToken: 'csrf-1',
+            signInMethod: 'password+totp',
           }),
         );
       }
@@ -98,6 +108,16 @@ describe('AccountPage: sessions', () => {
       `/api/auth/sessions/${LAPTOP}`,
     ]);
     expect(within(sessions).getByText('Firefox')).toBeInTheDocument();
+  });
+
+  it('shows how each session signed in', async () => {
+    fakeApi();
+    renderPage();
+    const sessions = await screen.findByRole('region', { name: 'Sessions' });
+    const current = (await within(sessions).findByText('(this one)')).closest('tr') as HTMLElement;
+    expect(within(current).getByText('Password + authenticator code')).toBeInTheDocument();
+    const laptop = within(sessions).getByText('Safari').closest('tr') as HTMLElement;
+    expect(within(laptop).getByText('Password only')).toBeInTheDocument();
   });
 
   it('revoking the current session signs out here', async () => {

@@ -83,6 +83,13 @@ function ChangePasswordSection() {
   );
 }
 
+/** How a session signed in, in words (the strength a workspace's two-factor policy checks). */
+export const SIGN_IN_METHOD_LABEL: Record<TSessionInfo['signInMethod'], string> = {
+  password: 'Password only',
+  'password+totp': 'Password + authenticator code',
+  'recovery-code': 'Password + recovery code',
+};
+
 /** A session's browser and address in a few words, for labels ("Firefox from 203.0.113.9"). */
 function describeSession(s: TSessionInfo): string {
   const browser = s.userAgent ?? 'Unknown browser';
@@ -106,6 +113,7 @@ function SessionsSection() {
               <th scope="col">Last active</th>
               <th scope="col">Address</th>
               <th scope="col">Browser</th>
+              <th scope="col">Signed in with</th>
               <th scope="col">
                 <span className="visually-hidden">Actions</span>
               </th>
@@ -121,6 +129,7 @@ function SessionsSection() {
                 <td>{new Date(s.lastSeenAt).toLocaleString()}</td>
                 <td>{s.ip ?? '—'}</td>
                 <td>{s.userAgent ?? '—'}</td>
+                <td>{SIGN_IN_METHOD_LABEL[s.signInMethod]}</td>
                 <td>
                   <button
                     type="button"
