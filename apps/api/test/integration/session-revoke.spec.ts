@@ -69,14 +69,18 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('revoke one session (%s)', 
       404,
     );
 
-    // Instance-level entry, visible to the admins of the user's workspaces.
-    const audit = await call(
+    // Instance-level entry: in the user's own account history, not in the workspace log.
+    const audit = await call(t, user, 'GET', '/api/me/audit-events');
+    const items = audit
+      .json<TAuditEventPage>()
+      .items.filter((e) => e.action === 'auth.session_revoked');
+    const workspaceLog = await call(
       t,
       admin,
       'GET',
       `/api/workspaces/${admin.workspaceId}/audit-events?action=auth.session_revoked&actor=${user.userId}`,
     );
-    const items = audit.json<TAuditEventPage>().items;
+    expect(workspaceLog.json<TAuditEventPage>().items).toEqual([]);
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({
       actor: { userId: user.userId, email: user.email },
