@@ -121,6 +121,21 @@ describe('AuditPage', () => {
     );
   });
 
+  it("reports an intact log on the workspace's own entries, with their newest hash", async () => {
+    renderPage('admin', {
+      ok: true,
+      checkedEntries: 12,
+      newest: { sequence: '40', hash: 'c'.repeat(64) },
+      pruned: null,
+      firstBroken: null,
+    });
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('button', { name: 'Verify the log' }));
+    expect(await screen.findByRole('status')).toHaveTextContent(
+      `Intact: 12 entries of this workspace checked, up to entry #40 (hash ${'c'.repeat(16)}…).`,
+    );
+  });
+
   it('tells non-admins the log is for admins, without asking the API for it', async () => {
     const { urls } = renderPage('editor');
     expect(await screen.findByRole('alert')).toHaveTextContent(/Only admins/);
