@@ -106,7 +106,7 @@ export const ZAuditBrokenLink = z.object({
 });
 export type TAuditBrokenLink = z.infer<typeof ZAuditBrokenLink>;
 
-/** `GET /api/workspaces/:wid/audit-events/verify` (admin) and `pnpm cli audit verify`. */
+/** `pnpm cli audit verify` (the whole chain, for the operator; workspace admins get {@link ZWorkspaceAuditVerifyResult}). */
 export const ZAuditVerifyResult = z.object({
   ok: z.boolean(),
   checkedEntries: z.number().int(),
@@ -124,3 +124,35 @@ export const ZAuditVerifyResult = z.object({
   firstBroken: ZAuditBrokenLink.nullable(),
 });
 export type TAuditVerifyResult = z.infer<typeof ZAuditVerifyResult>;
+
+/**
+ * `GET /api/workspaces/:wid/audit-events/verify` (admin): the chain verified, reported on this
+ * workspace's entries only. No instance totals and no instance head: `checkedEntries` counts
+ * the workspace's own entries, `newest` is its newest verified entry (record the hash elsewhere
+ * to detect a later rewrite). `firstBroken` is the first break concerning the workspace: one of
+ * its entries (or a link next to one) changed, or entries missing anywhere in the chain (they
+ * may have been the workspace's).
+ */
+export const ZWorkspaceAuditVerifyResult = z.object({
+  ok: z.boolean(),
+  checkedEntries: z.number().int(),
+  newest: z.object({ sequence: z.string(), hash: z.string() }).nullable(),
+  /** When entries were last pruned by retention, and the time of the newest pruned one. */
+  pruned: z.object({ occurredAt: z.string(), prunedAt: z.string() }).nullable(),
+  firstBroken: ZAuditBrokenLink.nullable(),
+});
+export type TWorkspaceAuditVerifyResult = z.infer<typeof ZWorkspaceAuditVerifyResult>;
+
+/**
+ * `GET /api/me/audit-events` query: the caller's own instance-level entries (sign-ins, failed
+ * sign-ins, sign-outs, two-factor and password changes), newest first. `cursor` is the
+ * previous page's `nextCursor`.
+ */
+export const ZListMyAuditEventsQuery = z.object({
+  cursor: z
+    .string()
+    .regex(/^[1-9][0-9]{0,17}$/, 'must be a sequence number')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+export type TListMyAuditEventsQuery = z.infer<typeof ZListMyAuditEventsQuery>;

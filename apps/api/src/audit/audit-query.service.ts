@@ -1,5 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { TAuditEventPage, TListAuditEventsQuery } from '@bastion/contracts';
+import type {
+  TAuditEventPage,
+  TListAuditEventsQuery,
+  TListMyAuditEventsQuery,
+} from '@bastion/contracts';
 import { Readable } from 'node:stream';
 import type { RequestMeta } from '../auth/request-context';
 import { csvHeader, csvLine, jsonLine, toAuditEventDto } from './audit-export';
@@ -27,7 +31,10 @@ function toFilter(query: TListAuditEventsQuery): AuditEventFilter {
   };
 }
 
-/** The read side for workspace admins: filtered pages and exports of one workspace's entries. */
+/**
+ * The read side: for workspace admins, filtered pages and exports of one workspace's entries;
+ * for everyone, their own instance-level entries.
+ */
 @Injectable()
 export class AuditQueryService {
   constructor(
@@ -40,6 +47,20 @@ export class AuditQueryService {
     const rows = await this.repository.listForWorkspace(
       workspaceId,
       toFilter(query),
+      query.limit + 1,
+    );
+    const items = rows.slice(0, query.limit);
+    return {
+      items: items.map(toAuditEventDto),
+      nextCursor: rows.length > query.limit ? String(items[items.length - 1].sequence) : null,
+    };
+  }
+
+  /** The user's own instance-level entries, newest first; `nextCursor` continues with older. */
+  async listForUser(userId: string, query: TListMyAuditEventsQuery): Promise<TAuditEventPage> {
+    const rows = await this.repository.listForUser(
+      userId,
+      query.cursor ? Number(query.cursor) : undefined,
       query.limit + 1,
     );
     const items = rows.slice(0, query.limit);

@@ -1,6 +1,11 @@
 import { Controller, Get, Header, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { TAuditEventPage, TAuditVerifyResult, ZListAuditEventsQuery } from '@bastion/contracts';
+import {
+  TAuditEventPage,
+  TWorkspaceAuditVerifyResult,
+  ZListAuditEventsQuery,
+  ZListMyAuditEventsQuery,
+} from '@bastion/contracts';
 import type { FastifyReply } from 'fastify';
 import { createZodDto } from 'nestjs-zod';
 import {
@@ -16,6 +21,7 @@ import { AuditQueryService } from './audit-query.service';
 import { AuditVerifyService } from './audit-verify.service';
 
 class ListAuditEventsDto extends createZodDto(ZListAuditEventsQuery) {}
+class ListMyAuditEventsDto extends createZodDto(ZListMyAuditEventsQuery) {}
 
 @ApiTags('audit')
 @Controller('workspaces/:wid/audit-events')
@@ -26,7 +32,8 @@ export class AuditController {
   ) {}
 
   /**
-   * `GET /api/workspaces/:wid/audit-events` (admin): this workspace's entries, newest first,
+   * `GET /api/workspaces/:wid/audit-events` (admin): this workspace's entries (those with its
+   * workspace id; never instance-level entries such as members' sign-ins), newest first,
    * filtered by `actor`, `action`, `targetType`, `targetId`, `from`, `to`; `cursor` + `limit`
    * (1-500, default 50) page. `format=csv|jsonl` downloads every match as a file
    * (content-disposition attachment). 403 below admin, 404 for another workspace.
@@ -56,14 +63,35 @@ export class AuditController {
   }
 
   /**
-   * `GET /api/workspaces/:wid/audit-events/verify` (admin): verifies the instance's whole
-   * chain (one chain covers every workspace) -> {ok, checkedEntries, head, checkpoint,
-   * firstBroken: {sequence, reason, message} | null}. Reveals no other workspace's entries.
+   * `GET /api/workspaces/:wid/audit-events/verify` (admin): verifies the chain and reports on
+   * this workspace's entries only -> {ok, checkedEntries (the workspace's), newest:
+   * {sequence, hash} | null, pruned: {occurredAt, prunedAt} | null, firstBroken: {sequence,
+   * reason, message} | null}. No instance totals or head hash (`pnpm cli audit verify` has
+   * those); never another workspace's entries.
    */
   @Get('verify')
   @WorkspaceRole('admin')
   @Header('cache-control', 'no-store')
-  verify(): Promise<TAuditVerifyResult> {
-    return this.verifier.verify();
+  verify(@CurrentMembership() m: MembershipContext): Promise<TWorkspaceAuditVerifyResult> {
+    return this.verifier.verifyWorkspace(m.workspaceId);
+  }
+}
+
+@ApiTags('audit')
+@Controller('me/audit-events')
+export class MyAuditController {
+  constructor(private readonly query: AuditQueryService) {}
+
+  /**
+   * `GET /api/me/audit-events?cursor&limit` (any signed-in user; limit 1-100, default 20) ->
+   * {items, nextCursor}: the caller's own instance-level entries, newest first: sign-ins,
+   * failed sign-ins for their account (address, user agent, reason), sign-outs, two-factor and
+   * password changes. Never another person's entries; workspace entries are in the workspace
+   * log.
+   */
+  @Get()
+  @Header('cache-control', 'no-store')
+  list(@CurrentUser() user: AuthUser, @Query() q: ListMyAuditEventsDto): Promise<TAuditEventPage> {
+    return this.query.listForUser(user.id, q);
   }
 }

@@ -116,31 +116,48 @@ export class AuditRepository {
   }
 
   /**
-   * A workspace's entries, newest first: entries of the workspace, plus instance-level entries
-   * (no workspace: logins, logouts, two-factor) whose actor or target user was a member of it
-   * at that time. Entries of another workspace never match.
+   * A workspace's entries, newest first: only entries whose `workspace_id` is the workspace.
+   * Instance-level entries (no workspace: sign-ins, failed sign-ins, account changes) never
+   * match, also not those of the workspace's members (they go to the person themselves,
+   * {@link listForUser}). Entries of another workspace never match.
    */
   listForWorkspace(
     workspaceId: string,
     filter: AuditEventFilter,
     limit: number,
   ): Promise<AuditEventEntity[]> {
-    const qb = this.dataSource.manager.createQueryBuilder(AuditEventEntity, 'e').where(
-      new Brackets((w) => {
-        w.where('e.workspace_id = :workspaceId', { workspaceId }).orWhere(
-          new Brackets((inst) => {
-            inst.where('e.workspace_id IS NULL').andWhere(
-              `EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = :workspaceId
-                  AND m.created_at <= e.occurred_at
-                  AND (m.user_id = e.actor_user_id
-                    OR (e.target_type = 'user' AND m.user_id = e.target_id)))`,
-              { workspaceId },
-            );
-          }),
-        );
-      }),
-    );
+    const qb = this.dataSource.manager
+      .createQueryBuilder(AuditEventEntity, 'e')
+      .where('e.workspace_id = :workspaceId', { workspaceId });
     this.applyFilter(qb, filter);
+    return qb.orderBy('e.sequence', 'DESC').limit(limit).getMany();
+  }
+
+  /**
+   * A person's own instance-level entries, newest first: entries without a workspace whose
+   * actor is the user or whose target is the user's account (sign-ins, failed sign-ins for
+   * the account, sign-outs, two-factor and password changes). Nobody else's entries: a failed
+   * sign-in names the account it tried only when the account existed at the time.
+   */
+  listForUser(
+    userId: string,
+    beforeSequence: number | undefined,
+    limit: number,
+  ): Promise<AuditEventEntity[]> {
+    const qb = this.dataSource.manager
+      .createQueryBuilder(AuditEventEntity, 'e')
+      .where('e.workspace_id IS NULL')
+      .andWhere(
+        new Brackets((w) => {
+          w.where('e.actor_user_id = :userId', { userId }).orWhere(
+            "e.target_type = 'user' AND e.target_id = :userId",
+            { userId },
+          );
+        }),
+      );
+    if (beforeSequence !== undefined) {
+      qb.andWhere('e.sequence < :before', { before: beforeSequence });
+    }
     return qb.orderBy('e.sequence', 'DESC').limit(limit).getMany();
   }
 

@@ -7,6 +7,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../config/app-config';
 import { AuthErrorCode, AuthException } from './auth.exception';
+import { deviceTokenHash, presentedDeviceToken } from './known-device-cookie';
 
 type ThrottlerLimitDetail = Parameters<ThrottlerGuard['throwThrottlingException']>[1];
 
@@ -15,27 +16,50 @@ export const THROTTLE_ADDRESS = 'address';
 /** Name of the per-account throttler (the submitted email, or the signed-in user). */
 export const THROTTLE_ACCOUNT = 'account';
 
+/** Finds the account a device token is known for (see `KnownDeviceRepository`). */
+export interface KnownDeviceLookup {
+  userIdForDevice(email: string, tokenHash: string, now: Date): Promise<string | null>;
+}
+
 /**
  * The account an attempt is about: the signed-in user on account routes, else the submitted
  * email, normalised like `ZEmail` (the guard runs before validation). Keyed by what was
  * submitted, so an unknown email is limited exactly like a real one and a 429 reveals nothing.
+ *
+ * A sign-in from a known device of that account (a valid device cookie: the browser signed in
+ * to it before) is keyed by the device instead: it has its own counter with the same limit and
+ * is neither counted nor held by the account's, so someone guessing from elsewhere cannot lock
+ * the owner out of their own browsers (OWASP Authentication Cheat Sheet, "Account Lockout";
+ * OWASP "Slow Down Online Guessing Attacks with Device Cookies"). A device cookie of another
+ * account, an expired or rotated one, or a made-up one changes nothing.
  */
-function accountTracker(req: Record<string, unknown>): string {
+async function accountTracker(
+  req: Record<string, unknown>,
+  devices: KnownDeviceLookup,
+): Promise<string> {
   const request = req as unknown as FastifyRequest;
   if (request.auth) return `user:${request.auth.user.id}`;
   const body = request.body as { email?: unknown } | undefined;
-  const email = typeof body?.email === 'string' ? body.email.trim().toLowerCase() : '';
-  return email ? `email:${email.slice(0, 320)}` : `address:${request.ip}`;
+  const email =
+    typeof body?.email === 'string' ? body.email.trim().toLowerCase().slice(0, 320) : '';
+  if (!email) return `address:${request.ip}`;
+  const token = presentedDeviceToken(request);
+  if (token) {
+    const tokenHash = deviceTokenHash(token);
+    if (await devices.userIdForDevice(email, tokenHash, new Date())) return `device:${tokenHash}`;
+  }
+  return `email:${email}`;
 }
 
 /**
- * Throttler options for the sign-in routes: per source address and per account, fixed window,
- * blocked for one window once exceeded (OWASP Authentication Cheat Sheet, "Protect against
+ * Throttler options for the sign-in routes: per source address and per account (or per known
+ * device, see {@link accountTracker}), fixed window, blocked for one window once exceeded (OWASP Authentication Cheat Sheet, "Protect against
  * automated attacks"; RFC 6238 section 5.2 asks for a limit on TOTP attempts).
  */
 export function authThrottlerOptions(
   config: AppConfig,
   storage: ThrottlerStorage,
+  devices: KnownDeviceLookup,
 ): ThrottlerModuleOptions {
   const { perAccount, perAddress, windowMs } = config.loginLimits;
   return {
@@ -53,7 +77,7 @@ export function authThrottlerOptions(
         ttl: windowMs,
         limit: perAccount,
         blockDuration: windowMs,
-        getTracker: accountTracker,
+        getTracker: (req) => accountTracker(req, devices),
       },
     ],
   };

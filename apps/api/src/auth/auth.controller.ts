@@ -33,6 +33,7 @@ import { AuditService } from '../audit/audit.service';
 import { AuthException } from './auth.exception';
 import { AuthService } from './auth.service';
 import { AuthThrottlerGuard } from './auth-throttler.guard';
+import { presentedDeviceToken, setDeviceCookie } from './known-device-cookie';
 import { AuthContext, CurrentSession, Public, ReqMeta, RequestMeta } from './request-context';
 import { clearSessionCookie, setSessionCookie } from './session-cookie';
 import { UserRepository } from './user.repository';
@@ -53,7 +54,9 @@ export class AuthController {
    * `POST /api/auth/login` {email,password,totpCode?} -> {user,csrfToken} and the session
    * cookie. 401 "Invalid email or password" for any wrong pair; 401 `two_factor_required` /
    * `invalid_two_factor_code` for the second step; 429 with `Retry-After` past the per-account
-   * or per-address limit.
+   * (or, from a known device, per-device) or per-address limit. A successful sign-in also sets
+   * the device cookie (`bastion_device`, httpOnly, path `/api/auth/login`, 180 days), rotated at
+   * each sign-in.
    */
   @Public()
   @UseGuards(AuthThrottlerGuard)
@@ -66,10 +69,16 @@ export class AuthController {
     @ReqMeta() meta: RequestMeta,
   ): Promise<TLoginResponse> {
     const result = await this.auth
-      .login(body.email, body.password, body.totpCode, {
-        ip: request.ip,
-        userAgent: request.headers['user-agent'],
-      })
+      .login(
+        body.email,
+        body.password,
+        body.totpCode,
+        {
+          ip: request.ip,
+          userAgent: request.headers['user-agent'],
+        },
+        presentedDeviceToken(request),
+      )
       .catch(async (error: unknown) => {
         if (error instanceof AuthException) {
           // The account tried, if it exists, so its workspaces' admins see the attempts.
@@ -90,6 +99,7 @@ export class AuthController {
       signInMethod: result.signInMethod,
     });
     setSessionCookie(request, reply, result.token, result.expiresAt);
+    setDeviceCookie(request, reply, result.device.token, result.device.expiresAt);
     return {
       user: {
         id: result.user.id,

@@ -9,6 +9,8 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { authThrottlerOptions, AuthThrottlerGuard } from './auth-throttler.guard';
 import { DatabaseThrottlerStorage } from './database-throttler.storage';
+import { KnownDeviceEntity } from './known-device.entity';
+import { KnownDeviceRepository } from './known-device.repository';
 import { PasswordHasher } from './password-hasher';
 import { RecoveryCodeEntity } from './recovery-code.entity';
 import { SessionAuthGuard } from './session-auth.guard';
@@ -30,17 +32,22 @@ import { UserRepository } from './user.repository';
  */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([UserEntity, SessionEntity, RecoveryCodeEntity]),
+    TypeOrmModule.forFeature([UserEntity, SessionEntity, RecoveryCodeEntity, KnownDeviceEntity]),
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG, getDataSourceToken()],
       useFactory: (config: AppConfig, dataSource: DataSource) =>
-        authThrottlerOptions(config, new DatabaseThrottlerStorage(dataSource)),
+        authThrottlerOptions(
+          config,
+          new DatabaseThrottlerStorage(dataSource),
+          new KnownDeviceRepository(dataSource),
+        ),
     }),
   ],
   controllers: [AuthController, TwoFactorController],
   providers: [
     AuthService,
     PasswordHasher,
+    KnownDeviceRepository,
     SessionService,
     SessionCache,
     SessionRepository,

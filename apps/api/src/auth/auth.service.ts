@@ -3,6 +3,8 @@ import { TSignInMethod, TWO_FACTOR_REQUIRED_MESSAGE } from '@bastion/contracts';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { AuthErrorCode, AuthException } from './auth.exception';
+import { deviceTokenHash, KNOWN_DEVICE_TTL_MS, newDeviceToken } from './known-device-cookie';
+import { KnownDeviceRepository } from './known-device.repository';
 import { PasswordHasher } from './password-hasher';
 import { assertPasswordAcceptable } from './password-policy';
 import { SessionService } from './session.service';
@@ -17,6 +19,8 @@ export interface LoginResult {
   token: string;
   csrfToken: string;
   expiresAt: Date;
+  /** The browser's new device-cookie token (see `known-device-cookie.ts`) and its expiry. */
+  device: { token: string; expiresAt: Date };
 }
 
 /** Accounts and sign-in. Password hashes and tokens never leave this service. */
@@ -29,6 +33,7 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionService,
     private readonly twoFactor: TwoFactorService,
+    private readonly devices: KnownDeviceRepository,
   ) {}
 
   /**
@@ -63,7 +68,9 @@ export class AuthService {
    * same error after the same argon2 work, so neither message nor timing reveals accounts.
    * With two-factor on, the second factor is asked for only after a correct password:
    * `two_factor_required` (401) without `totpCode`, `invalid_two_factor_code` (401) for a wrong,
-   * replayed or used code. `totpCode` is a 6-digit TOTP code or a recovery code.
+   * replayed or used code. `totpCode` is a 6-digit TOTP code or a recovery code. On success
+   * the browser becomes a known device of the account: a new device token (rotating
+   * `presentedDeviceToken`, which keeps the other accounts it was known for).
    * @throws AuthException InvalidCredentials, TwoFactorRequired, InvalidTwoFactorCode (401)
    */
   async login(
@@ -71,6 +78,7 @@ export class AuthService {
     password: string,
     totpCode: string | undefined,
     meta: { ip?: string; userAgent?: string },
+    presentedDeviceToken?: string,
   ): Promise<LoginResult> {
     const user = await this.users.findByEmail(email);
     if (!user) {
@@ -100,7 +108,26 @@ export class AuthService {
       signInMethod = factor;
     }
     const session = await this.sessions.create(user.id, meta, signInMethod);
-    return { user, signInMethod, ...session };
+    const device = await this.rememberDevice(user.id, presentedDeviceToken);
+    return { user, signInMethod, ...session, device };
+  }
+
+  /** Makes this browser a known device of the user (a fresh token; the presented one retires). */
+  private async rememberDevice(
+    userId: string,
+    presentedToken: string | undefined,
+  ): Promise<{ token: string; expiresAt: Date }> {
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + KNOWN_DEVICE_TTL_MS);
+    const token = newDeviceToken();
+    await this.devices.remember(
+      userId,
+      deviceTokenHash(token),
+      presentedToken === undefined ? undefined : deviceTokenHash(presentedToken),
+      now,
+      expiresAt,
+    );
+    return { token, expiresAt };
   }
 
   /**

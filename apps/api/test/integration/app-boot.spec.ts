@@ -72,19 +72,24 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('API on the %s metadata sto
     expect(body.correlationId).toBe(res.headers['x-correlation-id']);
   });
 
-  it('reuses a well-formed incoming correlation id and ignores a hostile one', async () => {
+  it('reuses an incoming UUID correlation id (lower-cased) and replaces anything else', async () => {
     const good = await t.app.inject({
       method: 'GET',
       url: '/api/nope',
-      headers: { 'x-correlation-id': 'proxy-req-12345' },
+      headers: { 'x-correlation-id': '0B9E3C1A-5F4D-4E2B-9C8A-1D2E3F4A5B6C' },
     });
-    expect(good.json().correlationId).toBe('proxy-req-12345');
-    const hostile = await t.app.inject({
-      method: 'GET',
-      url: '/api/nope',
-      headers: { 'x-correlation-id': 'x\n{"level":"fatal"}' },
-    });
-    expect(hostile.json().correlationId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(good.json().correlationId).toBe('0b9e3c1a-5f4d-4e2b-9c8a-1d2e3f4a5b6c');
+    expect(good.headers['x-correlation-id']).toBe('0b9e3c1a-5f4d-4e2b-9c8a-1d2e3f4a5b6c');
+    for (const spelling of ['x\n{"level":"fatal"}', 'proxy-req-12345', 'a'.repeat(4000)]) {
+      const hostile = await t.app.inject({
+        method: 'GET',
+        url: '/api/nope',
+        headers: { 'x-correlation-id': spelling },
+      });
+      expect(hostile.json().correlationId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(hostile.headers['x-correlation-id']).toBe(hostile.json().correlationId);
+    }
+    expect(t.logs.join('\n')).not.toContain('proxy-req-12345');
   });
 
   it('rejects malformed JSON with a clear 400', async () => {

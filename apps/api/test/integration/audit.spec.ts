@@ -1,4 +1,4 @@
-import type { TAuditEvent, TAuditEventPage, TAuditVerifyResult } from '@bastion/contracts';
+import type { TAuditEvent, TAuditEventPage, TWorkspaceAuditVerifyResult } from '@bastion/contracts';
 import { DataSource, IsNull } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditPruneCommand, auditVerifyCommand } from '../../src/audit/audit.commands';
@@ -8,6 +8,7 @@ import { AuditCheckpointEntity } from '../../src/audit/audit-checkpoint.entity';
 import { AuditEventEntity } from '../../src/audit/audit-event.entity';
 import { AuditRetentionService } from '../../src/audit/audit-retention.service';
 import { AuditService } from '../../src/audit/audit.service';
+import { AuditVerifyService } from '../../src/audit/audit-verify.service';
 import { totpCodeAt } from '../../src/auth/totp';
 import type { CliContext } from '../../src/cli/cli-command';
 import { adminCreateCommand } from '../../src/workspaces/admin.commands';
@@ -37,6 +38,26 @@ async function listAll(t: TestApp, admin: TestSession, wid: string, query = '') 
       `/api/workspaces/${wid}/audit-events?limit=500${query}${cursor ? `&cursor=${cursor}` : ''}`,
     );
     expect(res.statusCode).toBe(200);
+    const page = res.json<TAuditEventPage>();
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}
+
+/** The caller's own instance-level entries, newest first, through the API (all pages). */
+async function listMine(t: TestApp, session: TestSession) {
+  const items: TAuditEvent[] = [];
+  let cursor: string | null = null;
+  do {
+    const res = await call(
+      t,
+      session,
+      'GET',
+      `/api/me/audit-events?limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+    );
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
     const page = res.json<TAuditEventPage>();
     items.push(...page.items);
     cursor = page.nextCursor;
@@ -83,7 +104,7 @@ async function verify(t: TestApp, admin: TestSession & { workspaceId: string }) 
     `/api/workspaces/${admin.workspaceId}/audit-events/verify`,
   );
   expect(res.statusCode).toBe(200);
-  return res.json<TAuditVerifyResult>();
+  return res.json<TWorkspaceAuditVerifyResult>();
 }
 
 describe.each<MetadataStore>(['sqlite', 'postgres'])('audit log (%s)', (store) => {
@@ -195,29 +216,38 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('audit log (%s)', (store) =
     });
   });
 
-  it('login, failed login and logout: one entry each, visible to the workspace admin', async () => {
+  it('login, failed login and logout: one entry each, visible to the person, not the workspace admin', async () => {
     const member = await addMember(t, admin, admin.workspaceId, 'viewer');
-    const before = await listAll(t, admin, admin.workspaceId, `&targetId=${member.userId}`);
+    const before = await listMine(t, member);
     const bad = await t.app.inject({
       method: 'POST',
       url: '/api/auth/login',
       payload: { email: member.email, password: 'Canary-WrongPw-9931' },
+      headers: { 'user-agent': 'Guesser/1.0' },
+      remoteAddress: '198.51.100.77',
     });
     expect(bad.statusCode).toBe(401);
     const session = await login(t, member.email, member.password);
     const out = await call(t, session, 'POST', '/api/auth/logout');
     expect(out.statusCode).toBe(204);
 
-    const after = await listAll(t, admin, admin.workspaceId, `&targetId=${member.userId}`);
+    const after = await listMine(t, member);
     const fresh = after.slice(0, after.length - before.length).reverse();
     expect(fresh.map((e) => e.action)).toEqual(['auth.login_failed', 'auth.login', 'auth.logout']);
     expect(fresh[0]).toMatchObject({
       actor: null,
       workspaceId: null,
       target: { type: 'user', id: member.userId },
+      ip: '198.51.100.77',
+      userAgent: 'Guesser/1.0',
       correlationId: bad.headers['x-correlation-id'],
       details: { email: member.email, reason: 'invalid_credentials' },
     });
+    // The workspace admin sees none of them.
+    const aboutMember = await listAll(t, admin, admin.workspaceId, `&targetId=${member.userId}`);
+    expect(aboutMember.map((e) => e.action)).toEqual(['member.added']);
+    const adminView = await listAll(t, admin, admin.workspaceId);
+    expect(adminView.filter((e) => fresh.some((f) => f.sequence === e.sequence))).toEqual([]);
     expect(fresh[1]).toMatchObject({
       actor: { userId: member.userId, email: member.email },
       target: { type: 'user', id: member.userId },
@@ -227,8 +257,7 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('audit log (%s)', (store) =
 
   it('two-factor on/off, password change, sign-out everywhere, vault rotate: one entry each, no secret', async () => {
     const member = await addMember(t, admin, admin.workspaceId, 'editor');
-    const actions = async () =>
-      (await listAll(t, admin, admin.workspaceId, `&actor=${member.userId}`)).map((e) => e.action);
+
     const enrol = await call(t, member, 'POST', '/api/auth/two-factor/enrol');
     const { secret } = enrol.json<{ secret: string }>();
     const confirm = await call(t, member, 'POST', '/api/auth/two-factor/confirm', {
@@ -248,12 +277,21 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('audit log (%s)', (store) =
     expect(pw.statusCode).toBe(204);
     const all = await call(t, member, 'POST', '/api/auth/sessions/revoke-all');
     expect(all.statusCode).toBe(204);
-    expect((await actions()).slice(0, 4).reverse()).toEqual([
+    // Signed out everywhere: sign in again to read one's own history.
+    const again = await login(t, member.email, newPassword);
+    expect(
+      (await listMine(t, again))
+        .map((e) => e.action)
+        .slice(0, 5)
+        .reverse(),
+    ).toEqual([
       'auth.2fa_enabled',
       'auth.2fa_disabled',
       'auth.password_changed',
       'auth.logout',
+      'auth.login',
     ]);
+    expect(await listAll(t, admin, admin.workspaceId, `&actor=${member.userId}`)).toEqual([]);
 
     const rotate = await runCommand(t, vaultRotateCommand);
     expect(rotate.code).toBe(0);
@@ -314,17 +352,125 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('audit log (%s)', (store) =
     const mine = await listAll(t, admin, admin.workspaceId);
     const theirs = await listAll(t, other, other.workspaceId);
     expect(theirs.some((e) => e.action === 'member.added')).toBe(true);
-    expect(mine.every((e) => e.workspaceId === admin.workspaceId || e.workspaceId === null)).toBe(
-      true,
-    );
-    expect(theirs.every((e) => e.workspaceId === other.workspaceId || e.workspaceId === null)).toBe(
-      true,
-    );
+    expect(mine.every((e) => e.workspaceId === admin.workspaceId)).toBe(true);
+    expect(theirs.every((e) => e.workspaceId === other.workspaceId)).toBe(true);
     const mineSeq = new Set(mine.map((e) => e.sequence));
     expect(theirs.filter((e) => mineSeq.has(e.sequence))).toEqual([]);
     expect(JSON.stringify(mine)).not.toContain(other.workspaceId);
     // The other admin's own logins were before joining... they are not members here at all.
     expect(mine.some((e) => e.actor?.userId === other.userId)).toBe(false);
+  });
+
+  it('an existing account added to a workspace: its later sign-ins go to the person only (issue 15 item 6)', async () => {
+    const person = await otherWorkspace(t);
+    const added = await call(t, admin, 'POST', `/api/workspaces/${admin.workspaceId}/members`, {
+      email: person.email,
+      role: 'viewer',
+    });
+    expect(added.statusCode).toBe(201);
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: person.email, password: 'Wrong-password-123' },
+      headers: { 'user-agent': 'PersonalLaptop/2.0' },
+      remoteAddress: '192.0.2.200',
+    });
+    expect(bad.statusCode).toBe(401);
+    const session = await login(t, person.email, person.password);
+
+    const adminView = JSON.stringify(await listAll(t, admin, admin.workspaceId));
+    expect(adminView).not.toContain('192.0.2.200');
+    expect(adminView).not.toContain('PersonalLaptop');
+    expect(adminView).not.toContain('auth.login');
+    const csv = await call(
+      t,
+      admin,
+      'GET',
+      `/api/workspaces/${admin.workspaceId}/audit-events?format=csv`,
+    );
+    expect(csv.body).not.toContain('192.0.2.200');
+
+    const own = await listMine(t, session);
+    expect(own[0]).toMatchObject({ action: 'auth.login', actor: { userId: person.userId } });
+    expect(own[1]).toMatchObject({
+      action: 'auth.login_failed',
+      ip: '192.0.2.200',
+      userAgent: 'PersonalLaptop/2.0',
+      target: { type: 'user', id: person.userId },
+    });
+    expect(own.every((e) => e.workspaceId === null)).toBe(true);
+    expect(
+      own.every((e) => e.actor?.userId === person.userId || e.target?.id === person.userId),
+    ).toBe(true);
+    // Nobody else sees them in their own history, the workspace admin included.
+    const adminOwn = JSON.stringify(await listMine(t, admin));
+    expect(adminOwn).not.toContain(person.userId);
+    expect(adminOwn).not.toContain('192.0.2.200');
+    // Paging: one at a time, newest first, no overlap.
+    const first = await call(t, session, 'GET', '/api/me/audit-events?limit=1');
+    const page = first.json<TAuditEventPage>();
+    expect(page.items.map((e) => e.sequence)).toEqual([own[0].sequence]);
+    const second = await call(
+      t,
+      session,
+      'GET',
+      `/api/me/audit-events?limit=1&cursor=${page.nextCursor}`,
+    );
+    expect(second.json<TAuditEventPage>().items.map((e) => e.sequence)).toEqual([own[1].sequence]);
+    // Bad input names the field; signed out is 401.
+    const invalid = await call(t, session, 'GET', '/api/me/audit-events?limit=1000');
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.json().message).toMatch(/limit/);
+    expect((await call(t, undefined, 'GET', '/api/me/audit-events')).statusCode).toBe(401);
+  });
+
+  it("workspace verify reports on the workspace's own entries only, never instance totals or the head", async () => {
+    const other = await otherWorkspace(t);
+    const repo = db(t).getRepository(AuditEventEntity);
+    await t.app.get(AuditService).flush();
+    const own = await repo.countBy({ workspaceId: admin.workspaceId });
+    const total = await repo.countBy({});
+    expect(total).toBeGreaterThan(own);
+    const result = await verify(t, admin);
+    expect(result).toEqual({
+      ok: true,
+      checkedEntries: own,
+      newest: expect.objectContaining({ hash: expect.stringMatching(/^[0-9a-f]{64}$/) }),
+      pruned: null,
+      firstBroken: null,
+    });
+    const [newestOwn] = await repo.find({
+      where: { workspaceId: admin.workspaceId },
+      order: { sequence: 'DESC' },
+      take: 1,
+    });
+    expect(result.newest).toEqual({ sequence: String(newestOwn.sequence), hash: newestOwn.hash });
+    const instance = await t.app.get(AuditVerifyService).verify();
+    expect(JSON.stringify(result)).not.toContain(instance.head.hash);
+    expect(result).not.toHaveProperty('head');
+
+    // An edited entry of the other workspace: its admin and the operator are told, we are not.
+    const [theirs] = await repo.find({
+      where: { workspaceId: other.workspaceId },
+      order: { sequence: 'DESC' },
+      take: 1,
+    });
+    await unguarded(t, () =>
+      repo.update({ sequence: theirs.sequence }, { details: '{"name":"Forged"}' }),
+    );
+    try {
+      expect(await verify(t, admin)).toMatchObject({ ok: true, checkedEntries: own });
+      expect(await verify(t, other)).toMatchObject({
+        ok: false,
+        firstBroken: { sequence: String(theirs.sequence), reason: 'hash_mismatch' },
+      });
+      expect((await runCommand(t, auditVerifyCommand)).code).toBe(1);
+    } finally {
+      await unguarded(t, () =>
+        repo.update({ sequence: theirs.sequence }, { details: theirs.details }),
+      );
+    }
+    expect((await verify(t, other)).ok).toBe(true);
   });
 
   it('filters by actor, action, target and time, and pages by cursor without overlap', async () => {
@@ -584,11 +730,20 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('audit log (%s)', (store) =
     });
     expect(result.removed).toBe(keepFrom);
     expect(await repo.countBy({})).toBe(all.length - keepFrom + 1);
-    const v = await verify(t, admin);
+    const v = await t.app.get(AuditVerifyService).verify();
     expect(v).toMatchObject({
       ok: true,
       checkpoint: { sequence: String(expectedThrough.sequence), hash: expectedThrough.hash },
     });
+    // The workspace admin learns when, not the instance's sequence or hash.
+    expect(await verify(t, admin)).toMatchObject({
+      ok: true,
+      pruned: {
+        occurredAt: expectedThrough.occurredAt.toISOString(),
+        prunedAt: expect.any(String),
+      },
+    });
+    expect(JSON.stringify(await verify(t, admin))).not.toContain(expectedThrough.hash);
     const pruned = await repo.findOneByOrFail({ action: 'audit.pruned' });
     expect(JSON.parse(pruned.details)).toMatchObject({
       checkpointSequence: expectedThrough.sequence,
@@ -604,7 +759,7 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('audit log (%s)', (store) =
     // Editing the first entry after the checkpoint is still caught.
     const first = await repo.findOneByOrFail({ sequence: expectedThrough.sequence + 1 });
     await unguarded(t, () => repo.update({ sequence: first.sequence }, { ip: '10.9.9.9' }));
-    expect((await verify(t, admin)).firstBroken).toMatchObject({
+    expect((await t.app.get(AuditVerifyService).verify()).firstBroken).toMatchObject({
       sequence: String(first.sequence),
       reason: 'hash_mismatch',
     });

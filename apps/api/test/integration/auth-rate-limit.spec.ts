@@ -5,13 +5,49 @@ import { DatabaseThrottlerStorage } from '../../src/auth/database-throttler.stor
 import { call, login, setupOrReuse, testEmail, testPassword } from '../harness/auth-fixtures';
 import { createTestApp, MetadataStore, TestApp } from '../harness/test-app';
 
-function attempt(t: TestApp, email: string, password: string, remoteAddress = '203.0.113.7') {
+function attempt(
+  t: TestApp,
+  email: string,
+  password: string,
+  remoteAddress = '203.0.113.7',
+  deviceCookie?: string,
+) {
   return t.app.inject({
     method: 'POST',
     url: '/api/auth/login',
     payload: { email, password },
     remoteAddress,
+    ...(deviceCookie ? { cookies: { bastion_device: deviceCookie } } : {}),
   });
+}
+
+/** The device cookie a successful sign-in set: its value and its attributes. */
+function deviceCookieOf(res: { cookies: { name: string; value: string }[] }) {
+  const cookie = res.cookies.find((c) => c.name === 'bastion_device');
+  if (!cookie) throw new Error('no device cookie in response');
+  return cookie as {
+    name: string;
+    value: string;
+    path?: string;
+    httpOnly?: boolean;
+    sameSite?: string;
+    secure?: boolean;
+    expires?: Date;
+  };
+}
+
+/** A new account in the setup admin's workspace. */
+async function newAccount(t: TestApp, label: string) {
+  const admin = await setupOrReuse(t);
+  const email = testEmail(label);
+  const password = testPassword();
+  const added = await call(t, admin, 'POST', `/api/workspaces/${admin.workspaceId}/members`, {
+    email,
+    password,
+    role: 'viewer',
+  });
+  if (added.statusCode !== 201) throw new Error(`add member failed: ${added.body}`);
+  return { email, password };
 }
 
 describe.each<MetadataStore>(['sqlite', 'postgres'])('sign-in rate limits (%s)', (store) => {
@@ -101,6 +137,109 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('sign-in rate limits (%s)',
     expect(statuses).toEqual([400, 400, 400, 429]);
   });
 
+  it('known device: the owner still signs in while a guesser has locked the account (issue 15 item 8)', async () => {
+    const owner = await newAccount(t, 'owner');
+    const first = await attempt(t, owner.email, owner.password, '198.19.0.10');
+    expect(first.statusCode).toBe(200);
+    const device = deviceCookieOf(first);
+    expect(device).toMatchObject({ path: '/api/auth/login', httpOnly: true, sameSite: 'Lax' });
+    expect(device.secure).toBeFalsy(); // plain HTTP here; Secure on HTTPS like the session cookie
+    expect(device.expires!.getTime() - Date.now()).toBeGreaterThan(179 * 86_400_000);
+    expect(device.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Only a hash is stored.
+    const stored = JSON.stringify(await t.app.get(DataSource).query('SELECT * FROM known_devices'));
+    expect(stored).not.toContain(device.value);
+
+    // A guesser from elsewhere (no cookie) locks the account for unknown devices (the owner's
+    // first sign-in, from an unknown device then, counted too).
+    const guesses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      guesses.push(
+        (await attempt(t, owner.email, 'Wrong-password-123', `198.18.0.${i}`)).statusCode,
+      );
+    }
+    expect(guesses).toEqual([401, 401, 429]);
+    expect((await attempt(t, owner.email, owner.password, '198.18.0.9')).statusCode).toBe(429);
+
+    // The owner's browser, from any address, still gets in, and its cookie is rotated.
+    const again = await attempt(t, owner.email, owner.password, '198.19.0.11', device.value);
+    expect(again.statusCode).toBe(200);
+    const rotated = deviceCookieOf(again).value;
+    expect(rotated).not.toBe(device.value);
+    // The retired token is an unknown device now: held by the lock like the guesser.
+    expect(
+      (await attempt(t, owner.email, owner.password, '198.19.0.12', device.value)).statusCode,
+    ).toBe(429);
+    expect((await attempt(t, owner.email, owner.password, '198.19.0.12', rotated)).statusCode).toBe(
+      200,
+    );
+  });
+
+  it('a device cookie of another account, or a made-up one, is not exempted', async () => {
+    const victim = await newAccount(t, 'victim');
+    const attacker = await newAccount(t, 'attacker');
+    const own = deviceCookieOf(await attempt(t, attacker.email, attacker.password, '198.19.0.20'));
+    const guesses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      guesses.push((await attempt(t, victim.email, 'Wrong-password-123', '198.18.1.1')).statusCode);
+    }
+    expect(guesses).toEqual([401, 401, 401]);
+    // The attacker's own (valid) device cookie does not open the victim's lock...
+    expect(
+      (await attempt(t, victim.email, 'Wrong-password-123', '198.18.1.2', own.value)).statusCode,
+    ).toBe(429);
+    // ...nor does a made-up or malformed one.
+    for (const forged of [randomBytes(32).toString('base64url'), 'x', 'a'.repeat(5000)]) {
+      expect(
+        (await attempt(t, victim.email, victim.password, '198.18.1.3', forged)).statusCode,
+      ).toBe(429);
+    }
+  });
+
+  it('a known device has its own counter, and attempts from it still count for the address', async () => {
+    const owner = await newAccount(t, 'device-counter');
+    const device = deviceCookieOf(await attempt(t, owner.email, owner.password, '198.19.0.30'));
+    // Wrong passwords from the known device: limited per device (3 here), not per account.
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      statuses.push(
+        (await attempt(t, owner.email, 'Wrong-password-123', `198.19.0.${31 + i}`, device.value))
+          .statusCode,
+      );
+    }
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    // Those did not count against the account: another device still has its 3 attempts.
+    expect((await attempt(t, owner.email, 'Wrong-password-123', '198.19.0.40')).statusCode).toBe(
+      401,
+    );
+    expect((await attempt(t, owner.email, owner.password, '198.19.0.41')).statusCode).toBe(200);
+
+    // The per-address limit (6) still holds a known device.
+    const other = await newAccount(t, 'device-address');
+    const otherDevice = deviceCookieOf(
+      await attempt(t, other.email, other.password, '198.19.0.50'),
+    );
+    const fromOneAddress: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const useDevice = i % 2 === 0;
+      fromOneAddress.push(
+        (
+          await attempt(
+            t,
+            useDevice ? other.email : testEmail('spray2'),
+            'Wrong-password-123',
+            '198.19.0.51',
+            useDevice ? otherDevice.value : undefined,
+          )
+        ).statusCode,
+      );
+    }
+    expect(fromOneAddress).toEqual([401, 401, 401, 401, 401, 401]);
+    expect(
+      (await attempt(t, other.email, other.password, '198.19.0.51', otherDevice.value)).statusCode,
+    ).toBe(429);
+  });
+
   it('counter increments are atomic under concurrency', async () => {
     const storage = new DatabaseThrottlerStorage(t.app.get(DataSource));
     const key = `atomic-${store}-${Date.now()}`;
@@ -157,5 +296,32 @@ describe('sign-in rate limits shared by two API replicas on one PostgreSQL', () 
     expect(statuses).toEqual([401, 401, 401, 401, 429]);
     expect((await attempt(a, admin.email, admin.password)).statusCode).toBe(429);
     expect((await attempt(b, admin.email, admin.password)).statusCode).toBe(429);
+  });
+
+  it('a device cookie from one replica is known to the other, and device counters are shared', async () => {
+    const owner = await newAccount(a, 'replica-owner');
+    const device = deviceCookieOf(await attempt(a, owner.email, owner.password, '198.19.1.60'));
+    for (let i = 0; i < 5; i++) {
+      await attempt(i % 2 === 0 ? a : b, owner.email, 'Wrong-password-123', '198.18.2.1');
+    }
+    expect((await attempt(b, owner.email, owner.password, '198.18.2.2')).statusCode).toBe(429);
+    const onB = await attempt(b, owner.email, owner.password, '198.19.1.61', device.value);
+    expect(onB.statusCode).toBe(200);
+    const rotated = deviceCookieOf(onB).value;
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      statuses.push(
+        (
+          await attempt(
+            i % 2 === 0 ? a : b,
+            owner.email,
+            'Wrong-password-123',
+            '198.19.1.62',
+            rotated,
+          )
+        ).statusCode,
+      );
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 429]);
   });
 });

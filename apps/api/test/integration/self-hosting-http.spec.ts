@@ -81,13 +81,19 @@ describe('HTTPS behind a proxy (TRUST_PROXY)', () => {
     await Promise.all([direct?.close(), proxied?.close()]);
   });
 
-  const setup = (t: TestApp, headers: Record<string, string>) =>
-    t.app.inject({
+  /** The first admin of each instance, made by `setup`. */
+  const admins = new Map<TestApp, { email: string; password: string }>();
+  const setup = async (t: TestApp, headers: Record<string, string>) => {
+    const admin = { email: testEmail('proxy'), password: testPassword() };
+    const res = await t.app.inject({
       method: 'POST',
       url: '/api/setup',
       headers,
-      payload: { email: testEmail('proxy'), password: testPassword(), workspaceName: 'P' },
+      payload: { ...admin, workspaceName: 'P' },
     });
+    if (res.statusCode === 201) admins.set(t, admin);
+    return res;
+  };
 
   it('from a trusted proxy, X-Forwarded-Proto: https gives HSTS and a Secure session cookie', async () => {
     const res = await setup(proxied, { 'x-forwarded-proto': 'https' });
@@ -101,5 +107,30 @@ describe('HTTPS behind a proxy (TRUST_PROXY)', () => {
     expect(res.statusCode).toBe(201);
     expect(res.headers['strict-transport-security']).toBeUndefined();
     expect(String(res.headers['set-cookie'])).not.toMatch(/Secure/i);
+  });
+
+  it('the device cookie of a sign-in is Secure exactly when the session cookie is', async () => {
+    for (const [app, secure] of [
+      [proxied, true],
+      [direct, false],
+    ] as const) {
+      const admin = admins.get(app);
+      if (!admin) throw new Error('setup did not run on this instance');
+      const res = await app.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        headers: { 'x-forwarded-proto': 'https' },
+        payload: admin,
+      });
+      expect(res.statusCode).toBe(200);
+      const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+      const device = cookies.find((c) => c.startsWith('bastion_device='));
+      const session = cookies.find((c) => c.startsWith('bastion_session='));
+      expect(device).toMatch(/HttpOnly/);
+      expect(device).toMatch(/SameSite=Lax/);
+      expect(device).toMatch(/Path=\/api\/auth\/login/);
+      expect(/Secure/.test(device!)).toBe(secure);
+      expect(/Secure/.test(session!)).toBe(secure);
+    }
   });
 });

@@ -264,6 +264,7 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('leak scan (%s metadata sto
       ],
       ['GET', `${w}/audit-events`],
       ['GET', `${w}/audit-events/verify`],
+      ['GET', '/api/me/audit-events'],
     ];
     for (const [role, session] of Object.entries(roles)) {
       for (const [method, url, body, results] of requests) {

@@ -7,6 +7,8 @@ import { Datasources1764400300000 } from '../../datasources/migrations/176440030
 import { Apps1764400400000 } from '../../apps/migrations/1764400400000-apps';
 import { SessionPublicIds1764400600000 } from '../../auth/migrations/1764400600000-session-public-ids';
 import { SessionSignInMethods1764400800000 } from '../../auth/migrations/1764400800000-session-sign-in-methods';
+import { KnownDevices1764401000000 } from '../../auth/migrations/1764401000000-known-devices';
+import { AuditTargetIndex1764401100000 } from '../../audit/migrations/1764401100000-audit-target-index';
 
 /**
  * Every migration, in order. Listed statically (not globbed) so the same list works in the
@@ -22,4 +24,6 @@ export const MIGRATIONS = [
   Apps1764400400000,
   SessionPublicIds1764400600000,
   SessionSignInMethods1764400800000,
+  KnownDevices1764401000000,
+  AuditTargetIndex1764401100000,
 ];

@@ -1,4 +1,5 @@
 import type {
+  TAuditEventPage,
   TRecoveryCodesResponse,
   TSessionInfo,
   TSessionListResponse,
@@ -6,7 +7,7 @@ import type {
   TTwoFactorStatusResponse,
   TWorkspace,
 } from '@bastion/contracts';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { apiRequest } from '../../lib/api-client';
 import { ME_QUERY_KEY } from '../auth/use-me';
 import { useSignedOut } from '../workspaces/session-menu';
@@ -103,5 +104,22 @@ export function useCreateWorkspace() {
   return useMutation({
     mutationFn: (name: string) => apiRequest<TWorkspace>('POST', '/api/workspaces', { name }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ME_QUERY_KEY }),
+  });
+}
+
+/**
+ * `GET /api/me/audit-events`: the caller's own sign-ins, failed sign-ins and account changes,
+ * newest first, 20 per page.
+ */
+export function useMyAuditEvents() {
+  return useInfiniteQuery({
+    queryKey: ['me', 'audit-events'],
+    initialPageParam: '',
+    queryFn: ({ pageParam }) =>
+      apiRequest<TAuditEventPage>(
+        'GET',
+        `/api/me/audit-events?limit=20${pageParam ? `&cursor=${pageParam}` : ''}`,
+      ),
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
 }

@@ -1,4 +1,4 @@
-import type { TSessionInfo } from '@bastion/contracts';
+import type { TAuditEvent, TSessionInfo } from '@bastion/contracts';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { cleanup, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
@@ -28,6 +28,22 @@ const session = (
   current,
 });
 
+const entry = (sequence: string, over: Partial<TAuditEvent>): TAuditEvent => ({
+  sequence,
+  occurredAt: '2026-01-02T03:04:05.000Z',
+  actor: { userId: 'u', email: 'ada@example.test' },
+  workspaceId: null,
+  action: 'auth.login',
+  target: { type: 'user', id: 'u' },
+  ip: '203.0.113.9',
+  userAgent: 'Firefox',
+  correlationId: null,
+  details: {},
+  prevHash: '0'.repeat(64),
+  hash: '1'.repeat(64),
+  ...over,
+});
+
 /** A fake API for the account page; DELETE of a session takes it out of the list. */
 function fakeApi() {
   let sessions = [
@@ -54,6 +70,28 @@ function fakeApi() {
         return Promise.resolve(json(200, { enabled: false, recoveryCodesLeft: 0 }));
       }
       if (url === '/api/auth/sessions') return Promise.resolve(json(200, sessions));
+      if (url === '/api/me/audit-events?limit=20') {
+        return Promise.resolve(
+          json(200, {
+            items: [
+              entry('9', { details: { twoFactor: true } }),
+              entry('7', {
+                action: 'auth.login_failed',
+                actor: null,
+                ip: '198.51.100.66',
+                userAgent: 'curl/8.0',
+                details: { email: 'ada@example.test', reason: 'invalid_credentials' },
+              }),
+            ],
+            nextCursor: '7',
+          }),
+        );
+      }
+      if (url === '/api/me/audit-events?limit=20&cursor=7') {
+        return Promise.resolve(
+          json(200, { items: [entry('3', { action: 'auth.password_changed' })], nextCursor: null }),
+        );
+      }
       const id = /^\/api\/auth\/sessions\/([^/]+)$/.exec(url)?.[1];
       if (method === 'DELETE' && id) {
         sessions = sessions.filter((s) => s.id !== id);
@@ -131,6 +169,29 @@ describe('AccountPage: sessions', () => {
     expect(router.state.location.pathname).toBe('/sign-in');
     expect(calls.filter((c) => c.method === 'DELETE').map((c) => c.url)).toEqual([
       `/api/auth/sessions/${CURRENT}`,
+    ]);
+  });
+});
+
+describe('AccountPage: recent sign-ins', () => {
+  it('lists sign-ins, failed attempts with address and browser, and pages to older ones', async () => {
+    const calls = fakeApi();
+    renderPage();
+    const user = userEvent.setup();
+    const section = await screen.findByRole('region', { name: 'Recent sign-ins' });
+    const failed = (await within(section).findByText('Failed sign-in: wrong password')).closest(
+      'tr',
+    ) as HTMLElement;
+    expect(within(failed).getByText('198.51.100.66')).toBeInTheDocument();
+    expect(within(failed).getByText('curl/8.0')).toBeInTheDocument();
+    expect(within(section).getByText('Signed in (with two-factor)')).toBeInTheDocument();
+    expect(within(section).queryByText('Password changed')).toBeNull();
+    await user.click(within(section).getByRole('button', { name: 'Show older' }));
+    expect(await within(section).findByText('Password changed')).toBeInTheDocument();
+    expect(within(section).queryByRole('button', { name: 'Show older' })).toBeNull();
+    expect(calls.map((c) => c.url).filter((u) => u.startsWith('/api/me/audit-events'))).toEqual([
+      '/api/me/audit-events?limit=20',
+      '/api/me/audit-events?limit=20&cursor=7',
     ]);
   });
 });

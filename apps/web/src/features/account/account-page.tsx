@@ -12,6 +12,7 @@ import {
   useRevokeSession,
   useSessions,
 } from './account-api';
+import { RecentSignInsSection } from './recent-sign-ins-section';
 import { TwoFactorSection } from './two-factor-section';
 
 function ChangePasswordSection() {
@@ -194,7 +195,10 @@ function CreateWorkspaceSection() {
   );
 }
 
-/** `/account`: two-factor, password, sessions and sign out everywhere, new workspace. */
+/**
+ * `/account`: two-factor, password, sessions and sign out everywhere, recent sign-ins, new
+ * workspace.
+ */
 export function AccountPage() {
   const me = useMe();
   return (
@@ -206,6 +210,7 @@ export function AccountPage() {
       <TwoFactorSection />
       <ChangePasswordSection />
       <SessionsSection />
+      <RecentSignInsSection />
       <CreateWorkspaceSection />
     </div>
   );

@@ -1,4 +1,8 @@
-import type { TAuditAction, TAuditEventPage, TAuditVerifyResult } from '@bastion/contracts';
+import type {
+  TAuditAction,
+  TAuditEventPage,
+  TWorkspaceAuditVerifyResult,
+} from '@bastion/contracts';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { apiRequest } from '../../lib/api-client';
 
@@ -58,12 +62,18 @@ export function useAuditEvents(workspaceId: string, filters: AuditFilters) {
   });
 }
 
-/** `GET /api/workspaces/:wid/audit-events/verify` (admin); runs only when asked. */
+/**
+ * `GET /api/workspaces/:wid/audit-events/verify` (admin): reported on this workspace's entries
+ * only; runs only when asked.
+ */
 export function useAuditVerify(workspaceId: string) {
   return useQuery({
     queryKey: ['workspaces', workspaceId, 'audit-verify'],
     queryFn: () =>
-      apiRequest<TAuditVerifyResult>('GET', `/api/workspaces/${workspaceId}/audit-events/verify`),
+      apiRequest<TWorkspaceAuditVerifyResult>(
+        'GET',
+        `/api/workspaces/${workspaceId}/audit-events/verify`,
+      ),
     enabled: false,
     retry: false,
   });

@@ -1,4 +1,4 @@
-import type { TAuditEvent, TAuditVerifyResult } from '@bastion/contracts';
+import type { TAuditEvent, TWorkspaceAuditVerifyResult } from '@bastion/contracts';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { cleanup, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
@@ -25,7 +25,7 @@ const entry = (sequence: number, action: TAuditEvent['action']): TAuditEvent => 
   hash: 'a'.repeat(64),
 });
 
-function renderPage(role: 'admin' | 'editor', verify?: TAuditVerifyResult) {
+function renderPage(role: 'admin' | 'editor', verify?: TWorkspaceAuditVerifyResult) {
   const fetchMock = vi.fn((url: string) => {
     if (url === '/api/me') {
       return Promise.resolve(
@@ -106,8 +106,8 @@ describe('AuditPage', () => {
     renderPage('admin', {
       ok: false,
       checkedEntries: 4,
-      head: { sequence: '9', hash: 'b'.repeat(64) },
-      checkpoint: null,
+      newest: { sequence: '4', hash: 'b'.repeat(64) },
+      pruned: null,
       firstBroken: {
         sequence: '5',
         reason: 'hash_mismatch',
@@ -118,6 +118,21 @@ describe('AuditPage', () => {
     await user.click(await screen.findByRole('button', { name: 'Verify the log' }));
     expect(await screen.findByRole('alert')).toHaveTextContent(
       'Broken at entry #5: entry 5 does not match its hash',
+    );
+  });
+
+  it("reports an intact log on the workspace's own entries, with their newest hash", async () => {
+    renderPage('admin', {
+      ok: true,
+      checkedEntries: 12,
+      newest: { sequence: '40', hash: 'c'.repeat(64) },
+      pruned: null,
+      firstBroken: null,
+    });
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('button', { name: 'Verify the log' }));
+    expect(await screen.findByRole('status')).toHaveTextContent(
+      `Intact: 12 entries of this workspace checked, up to entry #40 (hash ${'c'.repeat(16)}…).`,
     );
   });
 

@@ -112,14 +112,22 @@ function VerifyPanel({ workspaceId }: { workspaceId: string }) {
         </button>
       </div>
       <p className="muted">
-        Each entry carries the SHA-256 hash of the one before it; verification recomputes every hash
-        of the instance's log and names the first entry that was changed or removed.
+        Each entry carries the SHA-256 hash of the one before it; verification recomputes the hashes
+        and names the first entry of this workspace that was changed, or an entry removed from the
+        log. Sign-ins and other account activity are not workspace entries: each person sees their
+        own on their Account page.
       </p>
       {verify.isError && <ErrorNotice error={verify.error} title="Verification failed to run" />}
       {r && r.ok && (
         <p role="status" className="notice notice-ok">
-          Intact: {r.checkedEntries} entries checked, up to entry #{r.head.sequence} (hash{' '}
-          <code title={r.head.hash}>{r.head.hash.slice(0, 16)}…</code>).
+          Intact: {r.checkedEntries} entries of this workspace checked
+          {r.newest && (
+            <>
+              , up to entry #{r.newest.sequence} (hash{' '}
+              <code title={r.newest.hash}>{r.newest.hash.slice(0, 16)}…</code>)
+            </>
+          )}
+          .
         </p>
       )}
       {r && r.firstBroken && (
@@ -127,11 +135,10 @@ function VerifyPanel({ workspaceId }: { workspaceId: string }) {
           Broken at entry #{r.firstBroken.sequence}: {r.firstBroken.message}.
         </p>
       )}
-      {r?.checkpoint && (
+      {r?.pruned && (
         <p className="muted">
-          Entries up to #{r.checkpoint.sequence} were removed by retention on{' '}
-          {new Date(r.checkpoint.prunedAt).toLocaleString()}; verification starts from that
-          checkpoint.
+          Entries up to {new Date(r.pruned.occurredAt).toLocaleString()} were removed by retention
+          on {new Date(r.pruned.prunedAt).toLocaleString()}; verification starts after them.
         </p>
       )}
       <p className="muted">
