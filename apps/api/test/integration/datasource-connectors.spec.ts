@@ -3,6 +3,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  realpathSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -462,6 +463,55 @@ describe('connectors against real servers', () => {
       });
       expect(patched.statusCode, patched.body).toBe(200);
       expect((await preview(admin, ds.id, "insert into t values ('yes')")).statusCode).toBe(200);
+    });
+
+    it('canary: no response names the server folders', async () => {
+      makeDb(join(wsDir, 'canary.db'), 'c');
+      const ds = await createDatasource(t, admin, {
+        name: name('canary'),
+        type: 'sqlite',
+        config: { filename: 'canary.db' },
+      });
+      const missing = await createDatasource(t, admin, {
+        name: name('canary missing'),
+        type: 'sqlite',
+        config: { filename: 'sub/missing.db' },
+      });
+      const responses = [
+        await call(t, admin, 'GET', url()),
+        await call(t, admin, 'GET', url(`/${ds.id}`)),
+        await call(t, admin, 'POST', url(`/${ds.id}/test`), {}),
+        await call(t, admin, 'POST', url(`/${missing.id}/test`), {}),
+        await call(t, admin, 'POST', url('/test'), {
+          type: 'sqlite',
+          config: { filename: 'link-out.db' },
+          secrets: {},
+        }),
+        await preview(admin, missing.id, 'select 1'),
+        ...(await Promise.all(
+          [
+            'PRAGMA database_list',
+            'select * from pragma_database_list',
+            "ATTACH 'x.db' AS x",
+            "VACUUM INTO 'x.db'",
+            'select * from nope',
+            'select x from t',
+            'EXPLAIN select x from t',
+            "select load_extension('x')",
+          ].map((sql) => preview(admin, ds.id, sql)),
+        )),
+      ];
+      const folders = [t.dataDir, realpathSync(t.dataDir), dir, realpathSync(dir)];
+      for (const res of responses) {
+        expect(res.statusCode).toBeLessThan(500);
+        for (const folder of folders) expect(res.body).not.toContain(folder);
+      }
+      expect(responses.map((r) => r.statusCode)).toContain(200);
+      // the server log names the data folder at first boot (the generated vault key), never the
+      // SQLite folder
+      for (const folder of [dir, realpathSync(dir)]) {
+        expect(t.logs.join('\n')).not.toContain(folder);
+      }
     });
 
     it('readOnly must be a boolean', async () => {
