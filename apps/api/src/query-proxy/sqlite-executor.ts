@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { realpathSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
 import type { Knex } from 'knex';
 import type { RunResult } from '../datasources/connectors/connector';
 import type { AppException } from '../common/errors/app.exception';
@@ -55,8 +56,8 @@ async function fileOf(pool: Knex): Promise<{ filename: string; readOnly: boolean
  */
 export class SqliteExecutor implements SqlExecutor {
   private readonly driverPath = require.resolve('better-sqlite3');
-  /** Server paths no answer may hold: the SQLite folder as configured and as resolved. */
-  private readonly hidden: string[];
+  /** The SQLite folder as configured and as resolved. */
+  private readonly roots: string[];
 
   /** @param sqliteDir `SQLITE_DATASOURCE_DIR` (absolute). */
   constructor(sqliteDir: string) {
@@ -64,9 +65,26 @@ export class SqliteExecutor implements SqlExecutor {
     try {
       real = realpathSync(sqliteDir);
     } catch {
-      // The folder may appear later; runs fail before this matters until it does.
+      // The folder may appear later; until it does no run gets this far.
     }
-    this.hidden = [...new Set([sqliteDir, real])].filter((p) => p.length > 1);
+    this.roots = [...new Set([sqliteDir, real])];
+  }
+
+  /**
+   * Server paths no answer of a run on `filename` may hold: its workspace's folder
+   * (`<root>/<workspace id>`, as configured and as resolved), which every path SQLite could show
+   * starts with. The folder, not the root alone, so that ordinary text such as a URL ending in
+   * `/data` is not mistaken for a path when the root is short. A file outside the root (tests
+   * only) hides its own folder.
+   */
+  private hiddenPaths(filename: string): string[] {
+    for (const root of this.roots) {
+      if (filename.startsWith(root + sep)) {
+        const workspace = filename.slice(root.length + 1).split(sep)[0];
+        return [...new Set(this.roots.map((r) => join(r, workspace)))];
+      }
+    }
+    return [dirname(filename)];
   }
 
   async run(pool: Knex, run: SqlRun): Promise<RunResult> {
@@ -135,7 +153,7 @@ export class SqliteExecutor implements SqlExecutor {
         readOnly: file.readOnly,
         sql: run.text,
         inner,
-        hidden: this.hidden,
+        hidden: this.hiddenPaths(file.filename),
         values: run.values,
         maxRows: run.limits.maxRows,
         maxBytes: run.limits.maxBytes,

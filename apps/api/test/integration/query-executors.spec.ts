@@ -356,8 +356,9 @@ describe('SQLite: statements beyond the datasource file are refused', () => {
     const bound = await attempt('SELECT ? AS p', [`${dir}/ws/x.db`]);
     expect(bound.status).toBe(400);
     expect(bound.message).toMatch(/would reveal a server path/);
-    const literal = await attempt(`SELECT upper('${dir}') AS p`);
+    const literal = await attempt(`SELECT upper('${dir}/ws/x.db') AS p`);
     expect(literal.status).toBe(400);
+    expect(literal.message).toMatch(/would reveal a server path/);
   });
 
   it('ordinary statements still run, and nothing was written elsewhere', async () => {
