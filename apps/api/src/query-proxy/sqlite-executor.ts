@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { realpathSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import type { Knex } from 'knex';
 import type { RunResult } from '../datasources/connectors/connector';
@@ -8,7 +9,7 @@ import { mapDriverError } from './query-error-mapping';
 import { QueryErrorCode, QueryException } from './query.exception';
 import { SQLITE_CHILD_SOURCE } from './sqlite-child-source';
 import { checkSqliteStatement } from './sqlite-statement-guard';
-import { knexClient, SqlExecutor, SqlRun } from './sql-executor';
+import { disposeConnection, knexClient, SqlExecutor, SqlRun } from './sql-executor';
 
 type ChildReply =
   | {
@@ -21,7 +22,11 @@ type ChildReply =
 /**
  * The file the connector's pool opens and whether it opens it read-only: borrowed from a pooled
  * better-sqlite3 connection, so the datasources module's path checks (workspace folder,
- * symlinks, metadata file) and the datasource's read-only flag apply.
+ * symlinks, metadata file) and the datasource's read-only flag apply. The connection resolved
+ * the real path when it opened; a pooled one may be older than a symlink put in that path's
+ * place since, so the path is checked again here, for every run: when it no longer is its own
+ * real path the run is refused and the connection dropped (the next one resolves and checks
+ * the name anew).
  */
 async function fileOf(pool: Knex): Promise<{ filename: string; readOnly: boolean }> {
   const client = knexClient(pool);
@@ -35,6 +40,13 @@ async function fileOf(pool: Knex): Promise<{ filename: string; readOnly: boolean
       throw new QueryException(
         QueryErrorCode.Unreachable,
         'The SQLite datasource has no database file',
+      );
+    }
+    if ((await realpath(db.name).catch(() => null)) !== db.name) {
+      disposeConnection(db, 'the SQLite file changed');
+      throw new QueryException(
+        QueryErrorCode.Unreachable,
+        "The SQLite datasource's file was moved or replaced by a link; run again to check it anew",
       );
     }
     return { filename: db.name, readOnly: db.readonly === true };

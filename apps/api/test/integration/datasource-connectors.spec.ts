@@ -431,6 +431,27 @@ describe('connectors against real servers', () => {
       expect(viaLink.body).not.toContain("'ok'");
     });
 
+    it('a file replaced by a symlink after the pool opened it is refused at the next run', async () => {
+      makeDb(join(wsDir, 'swap.db'), 'inside');
+      makeDb(join(outside, 'elsewhere.db'), 'OUTSIDE-CANARY');
+      const ds = await createDatasource(t, admin, {
+        name: name('swap'),
+        type: 'sqlite',
+        config: { filename: 'swap.db' },
+      });
+      expect((await preview(admin, ds.id, 'select x from t')).json()).toMatchObject({
+        rows: [{ x: 'inside' }],
+      });
+      rmSync(join(wsDir, 'swap.db'));
+      symlinkSync(join(outside, 'elsewhere.db'), join(wsDir, 'swap.db'));
+      for (let i = 0; i < 3; i += 1) {
+        const res = await preview(admin, ds.id, 'select x from t');
+        expect([400, 422], res.body).toContain(res.statusCode);
+        expect(res.body).not.toContain('OUTSIDE-CANARY');
+        expect(res.body).not.toContain(outside);
+      }
+    });
+
     it('readOnly opens the file read-only: reads work, writes are a clear 422', async () => {
       makeDb(join(wsDir, 'ro.db'), 'kept');
       const ds = await createDatasource(t, admin, {
