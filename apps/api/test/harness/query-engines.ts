@@ -1,5 +1,5 @@
 import knex, { Knex } from 'knex';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
@@ -39,7 +39,8 @@ export async function createEngineDb(
     return { engine, pool, url, close: () => pool.destroy() };
   }
   if (sqliteDir) mkdirSync(sqliteDir, { recursive: true, mode: 0o700 });
-  const dir = sqliteDir ?? mkdtempSync(join(tmpdir(), 'bastion-sqlite-ds-'));
+  // The real path: the SQLite executor refuses a file that is not its own real path.
+  const dir = realpathSync(sqliteDir ?? mkdtempSync(join(tmpdir(), 'bastion-sqlite-ds-')));
   const file = join(dir, `data-${Math.random().toString(36).slice(2, 10)}.sqlite`);
   const pool = knex({
     client: 'better-sqlite3',
