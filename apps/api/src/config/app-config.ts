@@ -30,7 +30,7 @@ export interface AppConfig {
     allowLoopback: boolean;
   };
   datasources: {
-    /** Absolute folder SQLite datasources must live in. */
+    /** Absolute folder holding one folder per workspace (`<sqliteDir>/<workspace id>/`). */
     sqliteDir: string;
     /** Connections per datasource pool. */
     poolMax: number;

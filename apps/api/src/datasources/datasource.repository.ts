@@ -100,6 +100,29 @@ export class DatasourceRepository {
     return found;
   }
 
+  /**
+   * Every SQLite datasource of every workspace with its stored `config.filename`: the one
+   * cross-workspace read, for the boot pass that moves legacy files into workspace folders
+   * (sqlite-folder-migration.ts). Never used to answer a request.
+   */
+  async sqliteFilenamesOfAllWorkspaces(): Promise<
+    { id: string; workspaceId: string; filename: unknown }[]
+  > {
+    const rows = await this.m().find(DatasourceEntity, {
+      where: { type: 'sqlite' },
+      select: { id: true, workspaceId: true, config: true },
+    });
+    return rows.map((r) => {
+      let filename: unknown;
+      try {
+        filename = (JSON.parse(r.config) as { filename?: unknown }).filename;
+      } catch {
+        filename = undefined;
+      }
+      return { id: r.id, workspaceId: r.workspaceId, filename };
+    });
+  }
+
   /** True when another datasource of the workspace has this (lower-cased) name. */
   async nameTaken(workspaceId: string, nameKey: string, exceptId?: string): Promise<boolean> {
     const count = await this.m().countBy(DatasourceEntity, {

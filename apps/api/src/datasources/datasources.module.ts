@@ -10,6 +10,7 @@ import { DatasourceEntity } from './datasource.entity';
 import { DatasourceRepository } from './datasource.repository';
 import { DatasourceService } from './datasource.service';
 import { EgressService } from './egress.service';
+import { SqliteFolderMigrationService } from './sqlite-folder-migration';
 
 /**
  * Datasources (README.md in this folder): CRUD, the connector registry, the egress policy.
@@ -24,6 +25,7 @@ import { EgressService } from './egress.service';
     EgressService,
     ConnectorRegistry,
     datasourceSecretSourceProvider,
+    SqliteFolderMigrationService,
   ],
   exports: [DatasourceService, ConnectorRegistry, EgressService],
 })

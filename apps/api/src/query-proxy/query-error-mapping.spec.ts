@@ -17,4 +17,20 @@ describe('mapDriverError', () => {
     );
     expect(mapped.message).not.toMatch(/pw|10\.0\.0\.5|192\.168/);
   });
+
+  it.each([
+    'unable to open database: /srv/bastion/data/sqlite-datasources/ws/other.db',
+    'unable to open database: file:/srv/bastion/data/x.db?mode=ro',
+    "cannot open '/srv/bastion/data/x.db' (errno 13)",
+  ])('removes a server path from a SQLite message: %s', (message) => {
+    const mapped = mapDriverError({ code: 'SQLITE_ERROR', message }, 1_000);
+    expect(mapped.status).toBe(422);
+    expect(mapped.message).not.toContain('/srv');
+    expect(mapped.message).toContain('[path]');
+  });
+
+  it('keeps a slash that is not a path in a SQLite message', () => {
+    const mapped = mapDriverError({ code: 'SQLITE_ERROR', message: 'near "/": syntax error' }, 1);
+    expect(mapped.message).toBe('Syntax error: near "/": syntax error');
+  });
 });

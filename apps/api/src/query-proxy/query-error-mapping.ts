@@ -133,7 +133,8 @@ export function mapDriverError(error: unknown, timeoutMs: number): AppException 
     );
   }
   if (code.startsWith('SQLITE_')) {
-    const message = e.message ?? '';
+    // SQLite names files in some messages ("unable to open database: /srv/..."): no server path.
+    const message = (e.message ?? '').replace(/(^|[\s'"(=:])\/[^\s'"()]+/g, '$1[path]');
     if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_NOTADB') return unreachable();
     if (code === 'SQLITE_READONLY' || code === 'SQLITE_AUTH' || code === 'SQLITE_PERM') {
       return new QueryException(

@@ -60,11 +60,7 @@ const isSqlBody = (body: TQueryBody): body is TSqlQueryBody => 'sql' in body;
 export class QueryRunnerService {
   private readonly logger = new Logger(QueryRunnerService.name);
   private readonly limiter: ConcurrencyLimiter;
-  private readonly executors: Record<Exclude<DatasourceType, 'rest'>, SqlExecutor> = {
-    postgres: new PostgresExecutor(),
-    mysql: new MysqlExecutor(),
-    sqlite: new SqliteExecutor(),
-  };
+  private readonly executors: Record<Exclude<DatasourceType, 'rest'>, SqlExecutor>;
   /** The pool last used per datasource id, reused while it stays live at that version. */
   private readonly heldPools = new Map<string, { version: number; pool: Knex }>();
 
@@ -74,6 +70,11 @@ export class QueryRunnerService {
     @Optional() private readonly audit?: AuditService,
   ) {
     this.limiter = new ConcurrencyLimiter(config.queryProxy.maxConcurrentPerDatasource);
+    this.executors = {
+      postgres: new PostgresExecutor(),
+      mysql: new MysqlExecutor(),
+      sqlite: new SqliteExecutor(config.datasources.sqliteDir),
+    };
   }
 
   /** The placeholder names a body uses, for checking a saved query against its datasource. */

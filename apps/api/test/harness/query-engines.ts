@@ -1,5 +1,5 @@
 import knex, { Knex } from 'knex';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
@@ -20,7 +20,8 @@ export interface EngineDb {
 
 /**
  * Creates an empty database on the run's PostgreSQL or MariaDB, or a new SQLite file, and a
- * bounded knex pool on it (size `poolMax`).
+ * bounded knex pool on it (size `poolMax`). A SQLite datasource reads its workspace's folder:
+ * pass `sqliteDir` = `<SQLITE_DATASOURCE_DIR>/<workspace id>` (created when missing).
  */
 export async function createEngineDb(
   engine: SqlEngine,
@@ -37,7 +38,9 @@ export async function createEngineDb(
     const pool = knex({ client: 'mysql2', connection: url, pool: { min: 0, max: poolMax } });
     return { engine, pool, url, close: () => pool.destroy() };
   }
-  const dir = sqliteDir ?? mkdtempSync(join(tmpdir(), 'bastion-sqlite-ds-'));
+  if (sqliteDir) mkdirSync(sqliteDir, { recursive: true, mode: 0o700 });
+  // The real path: the SQLite executor refuses a file that is not its own real path.
+  const dir = realpathSync(sqliteDir ?? mkdtempSync(join(tmpdir(), 'bastion-sqlite-ds-')));
   const file = join(dir, `data-${Math.random().toString(36).slice(2, 10)}.sqlite`);
   const pool = knex({
     client: 'better-sqlite3',

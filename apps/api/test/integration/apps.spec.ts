@@ -70,7 +70,7 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])(
       editor = await addMember(t, admin, wid, 'editor');
       viewer = await addMember(t, admin, wid, 'viewer');
       outsider = await otherWorkspace(t);
-      db = await createEngineDb('sqlite', 1, sqliteDir);
+      db = await createEngineDb('sqlite', 1, join(sqliteDir, wid));
       await db.pool.schema.createTable('people', (tb) => {
         tb.integer('id');
         tb.string('name');

@@ -69,7 +69,7 @@ describe('audit entries of datasource, app and query actions', () => {
     editor = await addMember(t, admin, wid, 'editor');
     viewer = await addMember(t, admin, wid, 'viewer');
     pg = await createEngineDb('postgres');
-    lite = await createEngineDb('sqlite', 1, sqliteDir);
+    lite = await createEngineDb('sqlite', 1, join(sqliteDir, wid));
     await lite.pool.schema.createTable('people', (tb) => {
       tb.integer('id');
       tb.string('name');

@@ -1,5 +1,14 @@
 import Database from 'better-sqlite3';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -8,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ConnectorRegistry } from '../../src/datasources/connectors/connector-registry';
 import type { SqlConnector } from '../../src/datasources/connectors/connector';
 import { DatasourceService } from '../../src/datasources/datasource.service';
-import { call, setupOrReuse, TestSession } from '../harness/auth-fixtures';
+import { call, otherWorkspace, setupOrReuse, TestSession } from '../harness/auth-fixtures';
 import {
   createDatasource,
   createMariaDbUser,
@@ -253,21 +262,35 @@ describe('connectors against real servers', () => {
     });
   });
 
-  describe('SQLite files, confined to SQLITE_DATASOURCE_DIR', () => {
+  describe("SQLite files, confined to the workspace's folder in SQLITE_DATASOURCE_DIR", () => {
     let dir: string;
+    let wsDir: string;
     let outside: string;
-    beforeAll(() => {
-      dir = t.config.datasources.sqliteDir;
-      mkdirSync(join(dir, 'sub'), { recursive: true });
-      const db = new Database(join(dir, 'sales.db'));
-      db.exec("CREATE TABLE t (x TEXT); INSERT INTO t VALUES ('ok')");
+    let other: Admin;
+    const preview = (who: Admin, id: string, sql: string) =>
+      call(t, who, 'POST', `/api/workspaces/${who.workspaceId}/datasources/${id}/preview`, {
+        query: { sql },
+        params: {},
+      });
+    const makeDb = (file: string, value: string) => {
+      const db = new Database(file);
+      db.exec(`CREATE TABLE t (x TEXT); INSERT INTO t VALUES ('${value}')`);
       db.close();
+    };
+    beforeAll(async () => {
+      dir = t.config.datasources.sqliteDir;
+      wsDir = join(dir, admin.workspaceId);
+      mkdirSync(join(wsDir, 'sub'), { recursive: true });
+      makeDb(join(wsDir, 'sales.db'), 'ok');
       outside = mkdtempSync(join(tmpdir(), 'bastion-outside-'));
       new Database(join(outside, 'secret.db')).close();
-      symlinkSync(join(outside, 'secret.db'), join(dir, 'link-out.db'));
-      symlinkSync(join(t.dataDir, 'bastion.sqlite'), join(dir, 'link-meta.db'));
-      symlinkSync(outside, join(dir, 'sub', 'dirlink'));
-      writeFileSync(join(dir, 'not-a-db.db'), 'hello');
+      symlinkSync(join(outside, 'secret.db'), join(wsDir, 'link-out.db'));
+      symlinkSync(join(t.dataDir, 'bastion.sqlite'), join(wsDir, 'link-meta.db'));
+      symlinkSync(outside, join(wsDir, 'sub', 'dirlink'));
+      writeFileSync(join(wsDir, 'not-a-db.db'), 'hello');
+      // a file in the shared folder, outside every workspace's folder
+      makeDb(join(dir, 'shared.db'), 'shared');
+      other = await otherWorkspace(t);
     });
     afterAll(() => rmSync(outside, { recursive: true, force: true }));
 
@@ -277,8 +300,33 @@ describe('connectors against real servers', () => {
         type: 'sqlite',
         config: { filename: 'sales.db' },
       });
+      expect(ds.config).toEqual({ filename: 'sales.db', readOnly: false });
       expect(await test(ds.id)).toMatchObject({ ok: true });
       expect(await run(ds.id, 'select x from t')).toEqual([{ x: 'ok' }]);
+    });
+
+    it("creates a workspace's folder on first use, mode 0700", async () => {
+      const fresh = await otherWorkspace(t);
+      const folder = join(dir, fresh.workspaceId);
+      expect(existsSync(folder)).toBe(false);
+      const ds = await createDatasource(t, fresh, {
+        name: name('sqlite'),
+        type: 'sqlite',
+        config: { filename: 'sales.db' },
+      });
+      const res = await call(
+        t,
+        fresh,
+        'POST',
+        `/api/workspaces/${fresh.workspaceId}/datasources/${ds.id}/test`,
+        {},
+      );
+      expect(res.json()).toEqual({
+        ok: false,
+        message: expect.stringMatching(/no such file in the workspace's SQLite folder/),
+      });
+      expect(statSync(folder).isDirectory()).toBe(true);
+      expect(statSync(folder).mode & 0o777).toBe(0o700);
     });
 
     it.each([
@@ -287,21 +335,35 @@ describe('connectors against real servers', () => {
       '../bastion.sqlite',
       'sub/../../x.db',
       'C:\\x.db',
-    ])('refuses %s at save time (400 naming the field)', async (filename) => {
+      'sub\\x.db',
+      '..\\x.db',
+      '%2e%2e/shared.db',
+      '%2E%2E%2Fshared.db',
+      'file:sales.db',
+      'file:///etc/passwd',
+      ':memory:',
+      '.hidden.db',
+      './sales.db',
+      'sub//sales.db',
+      'sales.db\u0000',
+      'sales.db?mode=ro',
+      'a/b/c/d/e.db',
+    ])('refuses %j at save time (400 naming the field)', async (filename) => {
       const res = await call(t, admin, 'POST', url(), {
         name: name('bad'),
         type: 'sqlite',
         config: { filename },
       });
-      expect(res.statusCode).toBe(400);
+      expect(res.statusCode, res.body).toBe(400);
       expect(res.json<{ message: string }>().message).toContain('config.filename');
     });
 
     it.each([
-      ['link-out.db', /inside the SQLite folder/],
-      ['link-meta.db', /inside the SQLite folder/],
-      ['sub/dirlink/secret.db', /inside the SQLite folder/],
+      ['link-out.db', /inside the workspace's SQLite folder/],
+      ['link-meta.db', /inside the workspace's SQLite folder/],
+      ['sub/dirlink/secret.db', /inside the workspace's SQLite folder/],
       ['missing.db', /no such file/],
+      ['shared.db', /no such file/],
       ['sub', /must be a file/],
       ['not-a-db.db', /cannot be opened|failed/],
     ])('refuses %s at connect time', async (filename, reason) => {
@@ -314,6 +376,173 @@ describe('connectors against real servers', () => {
       expect(result.ok).toBe(false);
       expect(result.message).toMatch(reason);
       await expect(run(ds.id, 'select 1')).rejects.toThrow();
+    });
+
+    it("another workspace's datasource reads nothing of this workspace's file", async () => {
+      // same name: a different file (missing until B's operator puts one there)
+      const same = await createDatasource(t, other, {
+        name: name('same'),
+        type: 'sqlite',
+        config: { filename: 'sales.db' },
+      });
+      const otherUrl = `/api/workspaces/${other.workspaceId}/datasources`;
+      const tested = await call(t, other, 'POST', `${otherUrl}/${same.id}/test`, {});
+      expect(tested.json()).toMatchObject({
+        ok: false,
+        message: expect.stringMatching(/no such file/),
+      });
+      const missing = await preview(other, same.id, 'select x from t');
+      expect(missing.statusCode).toBe(400);
+      expect(missing.body).not.toContain("'ok'");
+      makeDb(join(dir, other.workspaceId, 'sales.db'), 'B only');
+      const own = await preview(other, same.id, 'select x from t');
+      expect(own.json<{ rows: unknown[] }>().rows).toEqual([{ x: 'B only' }]);
+      // A's file is unchanged and still A's
+      const mine = await createDatasource(t, admin, {
+        name: name('mine'),
+        type: 'sqlite',
+        config: { filename: 'sales.db' },
+      });
+      expect(await run(mine.id, 'select x from t')).toEqual([{ x: 'ok' }]);
+      // climbing into A's folder, or A's absolute path: refused at save time
+      for (const filename of [
+        `../${admin.workspaceId}/sales.db`,
+        `sub/../../${admin.workspaceId}/sales.db`,
+        join(wsDir, 'sales.db'),
+      ]) {
+        const res = await call(t, other, 'POST', otherUrl, {
+          name: name('climb'),
+          type: 'sqlite',
+          config: { filename },
+        });
+        expect(res.statusCode, filename).toBe(400);
+        expect(res.body).not.toContain(dir);
+      }
+      // a symlink B's operator might leave pointing into A's folder: refused at connect time
+      symlinkSync(join(wsDir, 'sales.db'), join(dir, other.workspaceId, 'link-a.db'));
+      const linked = await createDatasource(t, other, {
+        name: name('link'),
+        type: 'sqlite',
+        config: { filename: 'link-a.db' },
+      });
+      const viaLink = await preview(other, linked.id, 'select x from t');
+      expect(viaLink.statusCode).toBe(400);
+      expect(viaLink.body).toMatch(/inside the workspace's SQLite folder/);
+      expect(viaLink.body).not.toContain("'ok'");
+    });
+
+    it('a file replaced by a symlink after the pool opened it is refused at the next run', async () => {
+      makeDb(join(wsDir, 'swap.db'), 'inside');
+      makeDb(join(outside, 'elsewhere.db'), 'OUTSIDE-CANARY');
+      const ds = await createDatasource(t, admin, {
+        name: name('swap'),
+        type: 'sqlite',
+        config: { filename: 'swap.db' },
+      });
+      expect((await preview(admin, ds.id, 'select x from t')).json()).toMatchObject({
+        rows: [{ x: 'inside' }],
+      });
+      rmSync(join(wsDir, 'swap.db'));
+      symlinkSync(join(outside, 'elsewhere.db'), join(wsDir, 'swap.db'));
+      for (let i = 0; i < 3; i += 1) {
+        const res = await preview(admin, ds.id, 'select x from t');
+        expect([400, 422], res.body).toContain(res.statusCode);
+        expect(res.body).not.toContain('OUTSIDE-CANARY');
+        expect(res.body).not.toContain(outside);
+      }
+    });
+
+    it('readOnly opens the file read-only: reads work, writes are a clear 422', async () => {
+      makeDb(join(wsDir, 'ro.db'), 'kept');
+      const ds = await createDatasource(t, admin, {
+        name: name('ro'),
+        type: 'sqlite',
+        config: { filename: 'ro.db', readOnly: true },
+      });
+      expect(ds.config).toEqual({ filename: 'ro.db', readOnly: true });
+      expect((await preview(admin, ds.id, 'select x from t')).json()).toMatchObject({
+        rows: [{ x: 'kept' }],
+      });
+      for (const sql of [
+        "insert into t values ('no')",
+        'delete from t',
+        'create table u (y)',
+        'drop table t',
+        'pragma user_version = 7',
+      ]) {
+        const res = await preview(admin, ds.id, sql);
+        expect(res.statusCode, `${sql}: ${res.body}`).toBe(422);
+        expect(res.json<{ message: string }>().message).toMatch(/read-only/);
+      }
+      const db = new Database(join(wsDir, 'ro.db'), { readonly: true });
+      expect(db.prepare('select x from t').all()).toEqual([{ x: 'kept' }]);
+      expect(db.pragma('user_version', { simple: true })).toBe(0);
+      db.close();
+      // switching it off makes the same datasource writable
+      const patched = await call(t, admin, 'PATCH', url(`/${ds.id}`), {
+        config: { readOnly: false },
+      });
+      expect(patched.statusCode, patched.body).toBe(200);
+      expect((await preview(admin, ds.id, "insert into t values ('yes')")).statusCode).toBe(200);
+    });
+
+    it('canary: no response names the server folders', async () => {
+      makeDb(join(wsDir, 'canary.db'), 'c');
+      const ds = await createDatasource(t, admin, {
+        name: name('canary'),
+        type: 'sqlite',
+        config: { filename: 'canary.db' },
+      });
+      const missing = await createDatasource(t, admin, {
+        name: name('canary missing'),
+        type: 'sqlite',
+        config: { filename: 'sub/missing.db' },
+      });
+      const responses = [
+        await call(t, admin, 'GET', url()),
+        await call(t, admin, 'GET', url(`/${ds.id}`)),
+        await call(t, admin, 'POST', url(`/${ds.id}/test`), {}),
+        await call(t, admin, 'POST', url(`/${missing.id}/test`), {}),
+        await call(t, admin, 'POST', url('/test'), {
+          type: 'sqlite',
+          config: { filename: 'link-out.db' },
+          secrets: {},
+        }),
+        await preview(admin, missing.id, 'select 1'),
+        ...(await Promise.all(
+          [
+            'PRAGMA database_list',
+            'select * from pragma_database_list',
+            "ATTACH 'x.db' AS x",
+            "VACUUM INTO 'x.db'",
+            'select * from nope',
+            'select x from t',
+            'EXPLAIN select x from t',
+            "select load_extension('x')",
+          ].map((sql) => preview(admin, ds.id, sql)),
+        )),
+      ];
+      const folders = [t.dataDir, realpathSync(t.dataDir), dir, realpathSync(dir)];
+      for (const res of responses) {
+        expect(res.statusCode).toBeLessThan(500);
+        for (const folder of folders) expect(res.body).not.toContain(folder);
+      }
+      expect(responses.map((r) => r.statusCode)).toContain(200);
+      // the server log names the data folder at first boot (the generated vault key), never the
+      // SQLite folder
+      for (const folder of [dir, realpathSync(dir)]) {
+        expect(t.logs.join('\n')).not.toContain(folder);
+      }
+    });
+
+    it('readOnly must be a boolean', async () => {
+      const res = await call(t, admin, 'POST', url(), {
+        name: name('ro bad'),
+        type: 'sqlite',
+        config: { filename: 'ro.db', readOnly: 'yes' },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json<{ message: string }>().message).toContain('config.readOnly');
     });
   });
 });

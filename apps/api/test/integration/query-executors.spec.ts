@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import knex, { Knex } from 'knex';
 import { compileSql } from '../../src/query-proxy/bind-parameters';
@@ -15,7 +18,8 @@ import { createEngineDb, EngineDb, SqlEngine } from '../harness/query-engines';
 const executors: Record<SqlEngine, SqlExecutor> = {
   postgres: new PostgresExecutor(),
   mysql: new MysqlExecutor(),
-  sqlite: new SqliteExecutor(),
+  // Runs below use files outside any SQLITE_DATASOURCE_DIR; the guard's tests set their own.
+  sqlite: new SqliteExecutor('/nonexistent/bastion-sqlite-datasources'),
 };
 const limits = { timeoutMs: 10_000, maxRows: 1000, maxBytes: 1_000_000 };
 
@@ -265,6 +269,112 @@ describe('SQLite run in its child process', () => {
     } finally {
       clearInterval(busy);
     }
+  });
+});
+
+/**
+ * SQLite statements that reach beyond the datasource's own file (query-proxy/README.md): the
+ * text check refuses them with a 400 naming what is refused, the child refuses what views and
+ * triggers of an operator's file would do (trusted_schema OFF), and no answer holds the
+ * SQLite folder's path. `sqlite-child-backstop.spec.ts` proves the child's program check alone.
+ */
+describe('SQLite: statements beyond the datasource file are refused', () => {
+  let dir: string;
+  let db: EngineDb;
+  let executor: SqliteExecutor;
+  const bodies: string[] = [];
+  const attempt = async (sql: string, values: unknown[] = []) => {
+    try {
+      const r = await executor.run(db.pool, { text: sql, values, limits });
+      bodies.push(JSON.stringify(r));
+      return { status: 200, message: '', rows: r.rows };
+    } catch (error) {
+      const e = error as { status: number; message: string };
+      bodies.push(e.message);
+      return { status: e.status, message: e.message, rows: [] };
+    }
+  };
+  beforeAll(async () => {
+    dir = realpathSync(mkdtempSync(join(tmpdir(), 'bastion-sqlite-guard-')));
+    db = await createEngineDb('sqlite', 1, join(dir, 'ws'));
+    executor = new SqliteExecutor(dir);
+    await db.pool.raw('CREATE TABLE t (x TEXT)');
+    await db.pool.raw("INSERT INTO t VALUES ('kept')");
+    await db.pool.raw('CREATE TABLE t2 (y INTEGER)');
+    // What an operator's file might hold: views and a trigger using what runs may not.
+    await db.pool.raw('CREATE VIEW v_paths AS SELECT file FROM pragma_database_list');
+    await db.pool.raw("CREATE VIEW v_ext AS SELECT load_extension('nothing') AS e");
+    await db.pool.raw(
+      "CREATE TRIGGER tr AFTER INSERT ON t2 BEGIN SELECT load_extension('nothing'); END",
+    );
+  });
+  afterAll(async () => {
+    await db?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each<[string, RegExp]>([
+    ["ATTACH 'OTHER' AS o", /ATTACH is not allowed/],
+    ["attach database 'OTHER' as o", /ATTACH is not allowed/],
+    ['/**/ AtTaCh "OTHER" AS o', /ATTACH is not allowed/],
+    ["select 1; attach 'OTHER' as o", /ATTACH is not allowed/],
+    ['DETACH main', /DETACH is not allowed/],
+    ['detach database "main"', /DETACH is not allowed/],
+    ["VACUUM INTO 'COPY'", /VACUUM INTO is not allowed/],
+    ["vacuum main into 'COPY'", /VACUUM INTO is not allowed/],
+    ['/*x*/VACUUM/*y*/"main"/*z*/INTO\'COPY\'', /VACUUM INTO is not allowed/],
+    ["SELECT load_extension('nothing')", /load_extension\(\) is not allowed/],
+    ['select "LOAD_EXTENSION"(\'nothing\')', /load_extension\(\) is not allowed/],
+    ['PRAGMA database_list', /PRAGMA database_list is not allowed/],
+    ['pragma main.database_list', /PRAGMA database_list is not allowed/],
+    ['EXPLAIN PRAGMA database_list', /PRAGMA database_list is not allowed/],
+    ['SELECT * FROM pragma_database_list', /pragma_database_list is not allowed/],
+    ['select file from "PRAGMA_DATABASE_LIST"', /pragma_database_list is not allowed/],
+    [
+      'with d as (select * from main.pragma_database_list) select hex(file) from d',
+      /pragma_database_list/,
+    ],
+    ['PRAGMA temp_store_directory', /PRAGMA temp_store_directory is not allowed/],
+    ['PRAGMA trusted_schema = ON', /PRAGMA trusted_schema is not allowed/],
+    ['pragma writable_schema = 1', /PRAGMA writable_schema is not allowed/],
+    ['SELECT * FROM v_paths', /unsafe use of virtual table "pragma_database_list"/],
+    ['SELECT hex(file) FROM v_paths', /unsafe use of virtual table/],
+    ['SELECT * FROM v_ext', /unsafe use of load_extension\(\)/],
+    ['INSERT INTO t2 VALUES (1)', /unsafe use of load_extension\(\)/],
+  ])('%s: 400 naming what is refused, no server path', async (template, reason) => {
+    const sql = template
+      .replace('OTHER', join(dir, 'other.db'))
+      .replace('COPY', join(dir, 'ws', 'copy.db'));
+    const r = await attempt(sql);
+    expect(r.status, r.message).toBe(400);
+    expect(r.message).toMatch(reason);
+    expect(r.message).toMatch(/^This SQLite statement is refused: /);
+    expect(r.message).not.toContain(dir);
+  });
+
+  it('a result or statement that would show the folder path is refused', async () => {
+    const bound = await attempt('SELECT ? AS p', [`${dir}/ws/x.db`]);
+    expect(bound.status).toBe(400);
+    expect(bound.message).toMatch(/would reveal a server path/);
+    const literal = await attempt(`SELECT upper('${dir}/ws/x.db') AS p`);
+    expect(literal.status).toBe(400);
+    expect(literal.message).toMatch(/would reveal a server path/);
+  });
+
+  it('ordinary statements still run, and nothing was written elsewhere', async () => {
+    expect((await attempt("SELECT 'attach' AS a, x FROM t")).rows).toEqual([
+      { a: 'attach', x: 'kept' },
+    ]);
+    expect((await attempt('VACUUM')).status).toBe(200);
+    expect((await attempt("select name from pragma_table_info('t')")).rows).toEqual([
+      { name: 'x' },
+    ]);
+    expect((await attempt('EXPLAIN QUERY PLAN SELECT * FROM t')).status).toBe(200);
+    expect(readdirSync(dir).sort()).toEqual(['ws']);
+    expect(readdirSync(join(dir, 'ws')).filter((f) => !f.startsWith(basename(db.url)))).toEqual([]);
+    // the canary: no answer of this block held the folder's path
+    expect(bodies.length).toBeGreaterThan(20);
+    expect(bodies.filter((b) => b.includes(dir))).toEqual([]);
   });
 });
 

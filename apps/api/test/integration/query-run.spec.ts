@@ -92,7 +92,7 @@ describe('query runs through the API', () => {
     viewer = await addMember(t, admin, wid, 'viewer');
     appId = await createApp(t, editor, wid, 'Runs');
     for (const engine of ENGINES) {
-      const db = await createEngineDb(engine, 10, sqliteDir);
+      const db = await createEngineDb(engine, 10, join(sqliteDir, wid));
       dbs[engine] = db;
       await db.pool.schema.createTable('people', (tb) => {
         tb.integer('id');

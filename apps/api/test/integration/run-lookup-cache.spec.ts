@@ -46,7 +46,7 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('run lookup cache (%s metad
     dir = mkdtempSync(join(tmpdir(), 'bastion-run-cache-'));
     t = await createTestApp({ store, env: { SQLITE_DATASOURCE_DIR: dir } });
     ({ admin, editor, viewer, wid } = await workspaceRoles(t));
-    dbs = await twoDatabases(dir);
+    dbs = await twoDatabases(join(dir, wid));
   });
   afterAll(async () => {
     await t?.close();
@@ -122,7 +122,7 @@ describe('run lookup cache across two replicas on one PostgreSQL', () => {
     second = await createApiApp(t.config, {
       logStream: new Writable({ write: (_c, _e, cb) => cb() }),
     });
-    dbs = await twoDatabases(dir);
+    dbs = await twoDatabases(join(dir, (await setupOrReuse(t)).workspaceId));
   });
   afterAll(async () => {
     await second?.close();

@@ -81,7 +81,7 @@ describe('route fuzzing (every route, three roles)', () => {
     });
     admin = await setupOrReuse(t);
     viewer = await addMember(t, admin, admin.workspaceId, 'viewer');
-    db = await createEngineDb('sqlite', 1, sqliteDir);
+    db = await createEngineDb('sqlite', 1, join(sqliteDir, admin.workspaceId));
     await db.pool.schema.createTable('people', (tb) => {
       tb.integer('id');
       tb.string('name');

@@ -9,7 +9,7 @@ export interface ConnectorDeps {
   poolIdleMs: number;
   /** Milliseconds allowed to open one connection. */
   connectTimeoutMs: number;
-  /** Absolute folder SQLite datasources must live in. */
+  /** Absolute folder holding one folder per workspace (`<sqliteDir>/<workspace id>/`). */
   sqliteDir: string;
   /** Files that are never a SQLite datasource: the metadata database and its journals. */
   forbiddenFiles: string[];
