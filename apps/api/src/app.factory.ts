@@ -9,6 +9,7 @@ import type { AppConfig } from './config/app-config';
 import { CORRELATION_HEADER, generateCorrelationId } from './common/http/correlation-id';
 import { registerCors } from './common/http/cors';
 import { answerFrameworkError } from './common/http/framework-errors';
+import { registerJsonNumberGuard } from './common/http/json-number-guard';
 import { setupOpenApi } from './common/http/open-api';
 import { registerSecurityHeaders } from './common/http/security-headers';
 import { registerWebApp } from './common/http/web-app';
@@ -105,6 +106,8 @@ export async function createApp(
       {
         logger: new PinoNestLogger(logger),
         abortOnError: false,
+        // The JSON number guard reads the body's text (registerJsonNumberGuard), then drops it.
+        rawBody: true,
       },
     );
     await configureApp(app, config);
@@ -120,6 +123,8 @@ async function configureApp(app: NestFastifyApplication, config: AppConfig): Pro
   // Every body is JSON: without Fastify's default text/plain parser a text body is a clear 415
   // instead of a string that fails validation with an unclear 400.
   fastify.removeContentTypeParser('text/plain');
+  // A JSON number the parse would change (9007199254740993 -> ...992) is a 400, not a new value.
+  registerJsonNumberGuard(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header(CORRELATION_HEADER, request.id);
     done();

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { findInexactJsonNumber } from './json-number-guard';
+
+describe('findInexactJsonNumber', () => {
+  it('passes bodies whose numbers a double holds exactly', () => {
+    for (const text of [
+      '{"params":{"id":9007199254740991,"x":-1.5,"y":1e3,"z":0.1}}',
+      '[1,2,3,-0,0.30000000000000004,9007199254740992]',
+      '{"note":"9007199254740993 in a string","esc":"\\"9007199254740993\\\\"}',
+      '"just a string"',
+      '12',
+    ]) {
+      expect(findInexactJsonNumber(text), text).toBeNull();
+    }
+  });
+
+  it('names the path of the first number the parse would change', () => {
+    expect(findInexactJsonNumber('{"params":{"id":9007199254740993}}')).toEqual(['params', 'id']);
+    expect(findInexactJsonNumber('{"params":{"a":"x","id":9007199254740993.0}}')).toEqual([
+      'params',
+      'id',
+    ]);
+    expect(findInexactJsonNumber('{"params": {"id" : 1e400}}')).toEqual(['params', 'id']);
+    expect(findInexactJsonNumber('{"params":{"id":-9007199254740993}}')).toEqual(['params', 'id']);
+    expect(
+      findInexactJsonNumber('{"a":[1,{"b":2}],"params":{"j":{"k":[0,"[1,",1e-400]}}}'),
+    ).toEqual(['params', 'j', 'k', 2]);
+    expect(findInexactJsonNumber('{"a\\"b":{"c":[1,2]},"timeoutMs":12345678901234567890}')).toEqual(
+      ['timeoutMs'],
+    );
+    expect(findInexactJsonNumber('9007199254740993')).toEqual([]);
+  });
+
+  it('stays linear on a large body', () => {
+    const body = JSON.stringify({
+      rows: Array.from({ length: 50_000 }, (_, i) => ({ i, s: 'x"\\' })),
+    });
+    const started = performance.now();
+    expect(findInexactJsonNumber(body)).toBeNull();
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+});
