@@ -201,11 +201,12 @@ describe('query runs through the API', () => {
       req.on('end', () => {
         received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
         res.setHeader('content-type', 'application/json');
+        // `huge` is a raw number token a double cannot hold (JSON.stringify cannot write one).
         res.end(
           JSON.stringify([
             { id: 1, echo: req.url, big: '9007199254740993' },
             { id: 2, echo: null },
-          ]),
+          ]).replace('"big":', '"huge":9007199254740993,"big":'),
         );
       });
     });
@@ -637,7 +638,7 @@ describe('query runs through the API', () => {
     expect(elsewhere.json().message).toMatch(/^maxRows: /);
   });
 
-  it('REST: an integer parameter reaches the URL as digits and the JSON body as an exact number', async () => {
+  it('REST: an integer parameter reaches the URL as digits and the JSON body as an exact number; big numbers come back as digits', async () => {
     received = [];
     const res = await runQuery(t, viewer, wid, appId, restInteger, {
       params: { id: '9007199254740993' },
@@ -646,6 +647,8 @@ describe('query runs through the API', () => {
     expect(received).toHaveLength(1);
     expect(received[0].url).toBe('/api/v1/items/9007199254740993?id=9007199254740993');
     expect(received[0].body).toBe('{"id":9007199254740993,"note":"item 9007199254740993"}');
+    // A number in the response that a double cannot hold comes back as its digits, a string.
+    expect(res.json().rows[0]).toMatchObject({ id: 1, huge: '9007199254740993' });
   });
 
   it('maps database errors to clear messages with a correlation id and no addresses', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findInexactJsonNumber } from './json-number-guard';
+import { findInexactJsonNumber, parseJsonKeepingDigits } from './json-number-scan';
 
 describe('findInexactJsonNumber', () => {
   it('passes bodies whose numbers a double holds exactly', () => {
@@ -38,5 +38,34 @@ describe('findInexactJsonNumber', () => {
     const started = performance.now();
     expect(findInexactJsonNumber(body)).toBeNull();
     expect(performance.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe('parseJsonKeepingDigits', () => {
+  it('is JSON.parse when every number is exact', () => {
+    const text = '{"a":[1,2.5,{"b":null}],"c":"9007199254740993"}';
+    expect(parseJsonKeepingDigits(text)).toEqual(JSON.parse(text));
+  });
+
+  it('keeps the text of a number a double cannot hold, wherever it is', () => {
+    expect(
+      parseJsonKeepingDigits(
+        '[{"id":9007199254740993,"n":1},{"id":-9223372036854775808,"x":[0,1e400]},7]',
+      ),
+    ).toEqual([
+      { id: '9007199254740993', n: 1 },
+      { id: '-9223372036854775808', x: [0, '1e400'] },
+      7,
+    ]);
+    expect(parseJsonKeepingDigits('9007199254740993')).toBe('9007199254740993');
+  });
+
+  it('follows the parse for duplicate keys and keeps "__proto__" an own key', () => {
+    expect(parseJsonKeepingDigits('{"a":9007199254740993,"a":1}')).toEqual({ a: 1 });
+    const parsed = parseJsonKeepingDigits('{"__proto__":{"x":9007199254740993}}') as object;
+    expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(parsed, '__proto__')?.value).toEqual({
+      x: '9007199254740993',
+    });
   });
 });
