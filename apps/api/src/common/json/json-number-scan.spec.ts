@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findInexactJsonNumber, parseJsonKeepingDigits } from './json-number-scan';
 
@@ -29,6 +30,29 @@ describe('findInexactJsonNumber', () => {
       ['timeoutMs'],
     );
     expect(findInexactJsonNumber('9007199254740993')).toEqual([]);
+  });
+
+  it('skips short numbers and exponents within ±99 without missing longer ones', () => {
+    expect(findInexactJsonNumber('[1e99,1e-99,123456789012345e99,-1.5E+07]')).toBeNull();
+    expect(findInexactJsonNumber('{"a":"1e400 in a string","b":1}')).toBeNull();
+    expect(findInexactJsonNumber('[0,1e400]')).toEqual([1]);
+    expect(findInexactJsonNumber('[0,1E+0400]')).toEqual([1]);
+    expect(findInexactJsonNumber('[0,0,1.0e-400]')).toEqual([2]);
+  });
+
+  it('finds nothing in what JSON.stringify writes, and every integer a double rounds', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ noNaN: true, noDefaultInfinity: true })), (values) => {
+        expect(findInexactJsonNumber(JSON.stringify({ values }))).toBeNull();
+      }),
+    );
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }), (n) => {
+        const text = `{"n":${n}}`;
+        const rounded = BigInt(Number(n)) !== n;
+        expect(findInexactJsonNumber(text)).toEqual(rounded ? ['n'] : null);
+      }),
+    );
   });
 
   it('stays linear on a large body', () => {

@@ -1,11 +1,21 @@
 import { isExactNumberText } from '@bastion/contracts';
 
 /**
- * Strings (skipped whole, escapes included: the unrolled form never backtracks) or a number
- * token. In valid JSON, outside strings, a run of these characters starting with `-` or a digit
- * is exactly one number token (RFC 8259 §6).
+ * A number token can only be inexact with more than 15 digits or an exponent of 3 digits: a
+ * decimal of at most 15 significant digits in a double's normal range round-trips (DBL_DIG,
+ * C11 §5.2.4.2.2), and a mantissa of at most 15 characters with an exponent within ±99 stays
+ * in that range. So: a run of 16 digits or points, or such an exponent. A text without either
+ * anywhere is exact as a whole.
  */
-const STRING_OR_NUMBER = /"[^"\\]*(?:\\.[^"\\]*)*"|-?\d[\d.eE+-]*/g;
+const CANDIDATE = /[0-9.]{16}|[0-9][eE][+-]?0*[1-9][0-9]{2}/;
+/**
+ * Strings (skipped whole, escapes included: the unrolled form never backtracks) or a candidate
+ * number token (see {@link CANDIDATE}); other numbers produce no match at all. In valid JSON,
+ * outside strings, digits only occur in number tokens (RFC 8259 §6), and a part of a number
+ * that is not a candidate is not one either.
+ */
+const STRING_OR_CANDIDATE =
+  /"[^"\\]*(?:\\.[^"\\]*)*"|-?[0-9.]{16,}(?:[eE][+-]?[0-9]+)?|-?[0-9.]+[eE][+-]?0*[1-9][0-9]{2,}/g;
 /** Every token of a valid JSON text, for naming the path of a number found above. */
 const TOKEN = /\s+|"[^"\\]*(?:\\.[^"\\]*)*"|[{}[\]:,]|-?\d[\d.eE+-]*|true|false|null/y;
 
@@ -24,7 +34,7 @@ export interface InexactNumber {
 /** True for a number token whose value `JSON.parse` would change. */
 function isInexactToken(token: string): boolean {
   if (token.charCodeAt(0) === 34 /* " */) return false;
-  // At most 15 digits and no exponent: exact (DBL_DIG; see isExactNumberText).
+  // At most 15 digits and no exponent: exact (see CANDIDATE). Longer ones are walked too.
   if (token.length <= 15 && !/[eE]/.test(token)) return false;
   return !isExactNumberText(token);
 }
@@ -68,13 +78,15 @@ function walk(text: string, end: number, visit: (found: InexactNumber) => boolea
 /**
  * Finds the first number in a valid JSON text whose value JavaScript cannot hold exactly
  * ({@link isExactNumberText}: `9007199254740993` would silently become `...992`, `1e400`
- * Infinity). Linear in the text: one regex pass that skips strings; only when a number is found
- * is the text walked again to name its path.
+ * Infinity). Linear in the text: a text with no run of 16 digits and no exponent is done in one
+ * native regex test; else one regex pass that skips strings and short numbers; only when a
+ * number is found is the text walked again to name its path.
  * @returns its path, or null when every number is exact.
  */
 export function findInexactJsonNumber(text: string): JsonPath | null {
-  STRING_OR_NUMBER.lastIndex = 0;
-  for (let m = STRING_OR_NUMBER.exec(text); m; m = STRING_OR_NUMBER.exec(text)) {
+  if (!CANDIDATE.test(text)) return null;
+  STRING_OR_CANDIDATE.lastIndex = 0;
+  for (let m = STRING_OR_CANDIDATE.exec(text); m; m = STRING_OR_CANDIDATE.exec(text)) {
     if (!isInexactToken(m[0])) continue;
     let path: JsonPath = [];
     walk(text, m.index + m[0].length, (found) => {
