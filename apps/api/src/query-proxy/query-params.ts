@@ -31,7 +31,7 @@ function checkInteger(value: unknown): Check {
       : {
           ok: false,
           reason: Number.isInteger(value)
-            ? 'a JSON number above ±9007199254740991 is not exact: send the integer as a decimal string'
+            ? 'a JSON number beyond ±9007199254740991 is not exact: send the integer as a decimal string'
             : 'expected an integer, not a fraction',
         };
   }

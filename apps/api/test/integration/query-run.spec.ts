@@ -100,6 +100,7 @@ describe('query runs through the API', () => {
       canary: string;
       bigFind: string;
       bigType: string;
+      bigInsert: string;
     }
   >;
   /** Every non-run response body, for the canary scan. */
@@ -185,6 +186,12 @@ describe('query runs through the API', () => {
           ...base,
           name: `big_find_${engine}`,
           body: { sql: 'SELECT id, name FROM bigs WHERE id = {{ id }} ORDER BY name' },
+          params: [{ name: 'id', type: 'integer', required: true }],
+        }),
+        bigInsert: await createQuery(t, editor, wid, appId, {
+          ...base,
+          name: `big_insert_${engine}`,
+          body: { sql: "INSERT INTO bigs (id, name) VALUES ({{ id }}, 'inserted')" },
           params: [{ name: 'id', type: 'integer', required: true }],
         }),
         bigType: await createQuery(t, editor, wid, appId, {
@@ -551,6 +558,14 @@ describe('query runs through the API', () => {
       });
       expect(nul.statusCode, nul.body).toBe(200);
       expect(nul.json().rows).toEqual([]);
+    }
+    // Stored exactly too.
+    for (const engine of ENGINES) {
+      const id = '9223372036854775806';
+      const write = await runQuery(t, viewer, wid, appId, q[engine].bigInsert, { params: { id } });
+      expect(write.statusCode, write.body).toBe(200);
+      const read = await runQuery(t, viewer, wid, appId, q[engine].bigFind, { params: { id } });
+      expect(read.json().rows, engine).toEqual([{ id, name: 'inserted' }]);
     }
     // Bound as the engine's 64-bit integer, not as text: arithmetic and types say so.
     const typed = async (engine: SqlEngine) => {
