@@ -101,6 +101,7 @@ describe('query runs through the API', () => {
       bigFind: string;
       bigType: string;
       bigInsert: string;
+      bigLimit: string;
     }
   >;
   /** Every non-run response body, for the canary scan. */
@@ -193,6 +194,12 @@ describe('query runs through the API', () => {
           name: `big_insert_${engine}`,
           body: { sql: "INSERT INTO bigs (id, name) VALUES ({{ id }}, 'inserted')" },
           params: [{ name: 'id', type: 'integer', required: true }],
+        }),
+        bigLimit: await createQuery(t, editor, wid, appId, {
+          ...base,
+          name: `big_limit_${engine}`,
+          body: { sql: 'SELECT name FROM bigs ORDER BY name LIMIT {{ n }}' },
+          params: [{ name: 'n', type: 'integer', required: true }],
         }),
         bigType: await createQuery(t, editor, wid, appId, {
           ...base,
@@ -558,6 +565,12 @@ describe('query runs through the API', () => {
       });
       expect(nul.statusCode, nul.body).toBe(200);
       expect(nul.json().rows).toEqual([]);
+    }
+    // Usable where the grammar wants an integer literal (a MariaDB cast would not be).
+    for (const engine of ENGINES) {
+      const res = await runQuery(t, viewer, wid, appId, q[engine].bigLimit, { params: { n: '2' } });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().rows, engine).toEqual([{ name: 'max' }, { name: 'min' }]);
     }
     // Stored exactly too.
     for (const engine of ENGINES) {
