@@ -10,6 +10,7 @@ import { CORRELATION_HEADER, generateCorrelationId } from './common/http/correla
 import { registerCors } from './common/http/cors';
 import { registerCrossSiteRequestPolicy } from './common/http/cross-site-request';
 import { answerFrameworkError } from './common/http/framework-errors';
+import { registerJsonNumberGuard } from './common/http/json-number-guard';
 import { setupOpenApi } from './common/http/open-api';
 import { registerSecurityHeaders } from './common/http/security-headers';
 import { registerWebApp } from './common/http/web-app';
@@ -125,6 +126,8 @@ async function configureApp(app: NestFastifyApplication, config: AppConfig): Pro
   // see `bodyParser: false`) any other body is a clear 415
   // instead of a string that fails validation with an unclear 400.
   fastify.removeContentTypeParser('text/plain');
+  // A JSON number the parse would change (9007199254740993 -> ...992) is a 400, not a new value.
+  registerJsonNumberGuard(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header(CORRELATION_HEADER, request.id);
     done();

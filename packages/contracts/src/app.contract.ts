@@ -96,10 +96,15 @@ export const ZUpdateAppRequest = z.strictObject({
 });
 export type TUpdateAppRequest = z.infer<typeof ZUpdateAppRequest>;
 
-/** A declared parameter of a saved query; the run request must match these. */
+/**
+ * A declared parameter of a saved query; the run request must match these. `number` is a JSON
+ * number within ±(2^53 - 1) (every integer in it is exact); `integer` is a signed 64-bit integer
+ * carried as a decimal string (`"9007199254740993"`; a JSON number is accepted while it is a safe
+ * integer) and bound as the database's int8 / BIGINT / INTEGER.
+ */
 export const ZQueryParamSpec = z.object({
   name: ZName,
-  type: z.enum(['string', 'number', 'boolean', 'json']),
+  type: z.enum(['string', 'number', 'integer', 'boolean', 'json']),
   required: z.boolean().default(true),
   default: z.unknown().optional(),
 });

@@ -6,3 +6,4 @@ export * from './audit.contract';
 export * from './app.contract';
 export * from './query.contract';
 export * from './datasource.contract';
+export * from './json-number';

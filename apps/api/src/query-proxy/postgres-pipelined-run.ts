@@ -4,7 +4,7 @@ import { decodePgText, PG_TYPE_NAMES, RowCollector, uniqueColumnNames } from './
 
 /** The parts of pg's `Connection` (pg/lib/connection.js) a submittable writes to. */
 export interface PgWireConnection {
-  parse(query: { text: string; name?: string }): void;
+  parse(query: { text: string; name?: string; types?: number[] }): void;
   bind(config: {
     portal?: string;
     statement?: string;
@@ -78,15 +78,28 @@ const BATCH_ROWS = 200;
 type Phase = 'settings' | 'statement' | 'syncing' | 'done';
 
 /**
- * A bind value in the text format. Values are null, boolean, number or string
- * (query-params.ts toDriverValue); anything else is sent as JSON text.
+ * A bind value in the text format. Values are null, boolean, number, bigint (an `integer`
+ * parameter) or string (query-params.ts toDriverValue); anything else is sent as JSON text.
  */
 const toWireText = (v: unknown): string | null => {
   if (v === null || v === undefined) return null;
   if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   return JSON.stringify(v);
 };
+
+/** pg_type OID of int8 (PostgreSQL `pg_type.dat`): the declared type of an `integer` parameter. */
+const INT8_OID = 20;
+
+/**
+ * Parameter types for Parse: int8 for a bigint (an `integer` parameter, exact in text form, and
+ * typed so `SELECT {{id}}` or `{{id}} + 1` is int8 arithmetic, not text), 0 (the server infers
+ * the type from the statement) for everything else (PostgreSQL docs, "Message Formats", Parse).
+ */
+const paramTypes = (values: unknown[]): number[] | undefined =>
+  values.some((v) => typeof v === 'bigint')
+    ? values.map((v) => (typeof v === 'bigint' ? INT8_OID : 0))
+    : undefined;
 
 /** A statement kind the query proxy does not run (SQLSTATE 0A000, feature_not_supported). */
 const notSupported = (what: string) =>
@@ -182,7 +195,7 @@ export class PostgresPipelinedRun {
       connection.parse({ text: RUN_SETTINGS_SQL });
       connection.bind({ values: [timeoutMs] });
       connection.execute({ rows: 0 });
-      connection.parse({ text: this.text });
+      connection.parse({ text: this.text, types: paramTypes(this.values) });
       connection.bind({ values: this.values, valueMapper: toWireText });
       connection.describe({ type: 'P', name: '' });
       connection.execute({ rows: BATCH_ROWS });

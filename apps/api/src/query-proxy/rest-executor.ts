@@ -5,6 +5,7 @@ import type {
   RunLimits,
   RunResult,
 } from '../datasources/connectors/connector';
+import { parseJsonKeepingDigits } from '../common/json/json-number-scan';
 import { QueryErrorCode, QueryException } from './query.exception';
 import { buildRestRequest, resolveUnderBase } from './rest-request-template';
 import { RowCollector } from './result-encoding';
@@ -18,7 +19,8 @@ function typeOfJson(value: unknown): string {
 /**
  * Turns a REST response body into rows: a JSON array of objects becomes one row per element, a
  * JSON object one row, anything else one row `{ body: text }`. Columns are the union of keys
- * with the JSON type of their first non-null value.
+ * with the JSON type of their first non-null value. Lossless as SQL results: a number a double
+ * cannot hold exactly (`9007199254740993`) comes back as its text, a string.
  */
 export function restBodyToResult(
   body: Buffer,
@@ -31,7 +33,7 @@ export function restBodyToResult(
   const looksJson = /json/i.test(contentType ?? '') || /^\s*[[{]/.test(text);
   if (looksJson) {
     try {
-      parsed = JSON.parse(text) as unknown;
+      parsed = parseJsonKeepingDigits(text);
     } catch {
       if (cut) {
         throw new QueryException(

@@ -17,6 +17,24 @@ describe('REST templating', () => {
     ).toEqual(['id', 'name', 'q', 'tag', 'trace']);
   });
 
+  it('writes an integer parameter exactly: digits in path and query, a number token in JSON', () => {
+    const r = buildRestRequest(
+      {
+        method: 'POST',
+        path: '/items/{{ id }}',
+        query: { id: '{{ id }}' },
+        body: { id: '{{ id }}', min: '{{ min }}', note: 'item {{ id }}', list: ['{{ id }}'] },
+      },
+      p({ id: 9007199254740993n, min: -9223372036854775808n }),
+    );
+    expect(r.path).toBe('/items/9007199254740993');
+    expect(r.query).toEqual([['id', '9007199254740993']]);
+    expect(r.body).toBe(
+      '{"id":9007199254740993,"min":-9223372036854775808,"note":"item 9007199254740993",' +
+        '"list":[9007199254740993]}',
+    );
+  });
+
   it('percent-encodes path values as one segment', () => {
     const r = buildRestRequest(
       { method: 'GET', path: '/users/{{id}}/posts' },

@@ -45,7 +45,7 @@ const asText = (value: unknown): string =>
     ? ''
     : typeof value === 'string'
       ? value
-      : typeof value === 'number' || typeof value === 'boolean'
+      : typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint'
         ? String(value)
         : JSON.stringify(value);
 
@@ -103,11 +103,14 @@ function buildPath(template: string, params: Map<string, unknown>): string {
   return path.startsWith('/') ? path : `/${path}`;
 }
 
-function templateJson(value: TJsonValue, params: Map<string, unknown>): TJsonValue {
+/** A templated JSON body: JSON values, and bigints where an `integer` parameter went. */
+type TemplatedJson = TJsonValue | bigint | TemplatedJson[] | { [key: string]: TemplatedJson };
+
+function templateJson(value: TJsonValue, params: Map<string, unknown>): TemplatedJson {
   if (typeof value === 'string') {
     const whole = WHOLE.exec(value);
     // A string that is only a placeholder takes the parameter's JSON value (number stays number).
-    if (whole) return (params.get(whole[1]) ?? null) as TJsonValue;
+    if (whole) return (params.get(whole[1]) ?? null) as TemplatedJson;
     return interpolate(value, params, (s) => s);
   }
   if (Array.isArray(value)) return value.map((v) => templateJson(v, params));
@@ -118,11 +121,26 @@ function templateJson(value: TJsonValue, params: Map<string, unknown>): TJsonVal
 }
 
 /**
+ * JSON text of a templated body (RFC 8259): as `JSON.stringify`, except that a bigint (an
+ * `integer` parameter) is written as its exact number token (`9007199254740993`), which
+ * `JSON.stringify` refuses and a double would round.
+ */
+function jsonText(value: TemplatedJson): string {
+  if (typeof value === 'bigint') return value.toString();
+  if (Array.isArray(value)) return `[${value.map(jsonText).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const members = Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${jsonText(v)}`);
+    return `{${members.join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
  * Templates a saved REST query with checked parameter values, encoding each per position:
  * path segments percent-encoded; query values passed raw to the connector, which
  * form-encodes them (WHATWG URLSearchParams); header values refused if they hold CR, LF or NUL
  * (RFC 9110 §5.5, response splitting); JSON body values inserted as JSON (RFC 8259), never as
- * text pasted into JSON.
+ * text pasted into JSON; an `integer` parameter as its exact number token, as text elsewhere.
  * @throws QueryException(InvalidParams, 400) for a path escaping the base URL, a bad header.
  */
 export function buildRestRequest(body: TRestQueryBody, params: Map<string, unknown>): RestRequest {
@@ -149,7 +167,7 @@ export function buildRestRequest(body: TRestQueryBody, params: Map<string, unkno
     headers,
   };
   if (body.body !== undefined && body.method !== 'GET') {
-    request.body = JSON.stringify(templateJson(body.body, params));
+    request.body = jsonText(templateJson(body.body, params));
     if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
       headers['content-type'] = 'application/json';
     }

@@ -45,6 +45,34 @@ const BIG: Record<SqlEngine, string> = {
     "WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < 200000) SELECT g, printf('%.1000c', 'x') AS pad FROM s",
 };
 
+/** 64-bit values around the edges of a double's exact integers and of int8. */
+const BIG_ROWS: [string, string][] = [
+  ['9007199254740992', 'two53'],
+  ['9007199254740993', 'two53plus1'],
+  ['9223372036854775807', 'max'],
+  ['-9223372036854775808', 'min'],
+];
+/** What the database made of a bound integer: its type and, in SQLite, its storage class. */
+const BOUND_TYPE: Record<SqlEngine, string> = {
+  postgres: 'SELECT pg_typeof({{ id }})::text AS t, {{ id }} + 1 AS next',
+  mysql: 'SELECT {{ id }} AS v',
+  sqlite: 'SELECT typeof({{ id }}) AS t, {{ id }} + 1 AS next',
+};
+
+/** POSTs a raw JSON text (numbers exactly as written) as `session`. */
+function postRaw(t: TestApp, session: TestSession, url: string, text: string) {
+  return t.app.inject({
+    method: 'POST',
+    url,
+    headers: {
+      cookie: session.cookie,
+      'x-csrf-token': session.csrfToken,
+      'content-type': 'application/json',
+    },
+    payload: text,
+  });
+}
+
 interface Received {
   method: string;
   url: string;
@@ -64,7 +92,17 @@ describe('query runs through the API', () => {
   const ds = {} as Record<SqlEngine, string>;
   const q = {} as Record<
     SqlEngine,
-    { find: string; slow: string; big: string; one: string; canary: string }
+    {
+      find: string;
+      slow: string;
+      big: string;
+      one: string;
+      canary: string;
+      bigFind: string;
+      bigType: string;
+      bigInsert: string;
+      bigLimit: string;
+    }
   >;
   /** Every non-run response body, for the canary scan. */
   const otherResponses: string[] = [];
@@ -72,6 +110,7 @@ describe('query runs through the API', () => {
   let received: Received[] = [];
   let restDs: string;
   let restQuery: string;
+  let restInteger: string;
   const bearer = `Canary-Token-${randomBytes(6).toString('hex')}`;
 
   beforeAll(async () => {
@@ -104,6 +143,11 @@ describe('query runs through the API', () => {
         { id: 2, name: 'bob' },
         { id: 3, name: CANARY_RESULT },
       ]);
+      await db.pool.schema.createTable('bigs', (tb) => {
+        tb.bigInteger('id');
+        tb.string('name');
+      });
+      await db.pool('bigs').insert(BIG_ROWS.map(([id, name]) => ({ id, name })));
       ds[engine] = await createDatasourceFor(t, admin, wid, db);
       const base = { datasourceId: ds[engine] };
       q[engine] = {
@@ -139,6 +183,30 @@ describe('query runs through the API', () => {
             { name: 'probe', type: 'string', required: false },
           ],
         }),
+        bigFind: await createQuery(t, editor, wid, appId, {
+          ...base,
+          name: `big_find_${engine}`,
+          body: { sql: 'SELECT id, name FROM bigs WHERE id = {{ id }} ORDER BY name' },
+          params: [{ name: 'id', type: 'integer', required: true }],
+        }),
+        bigInsert: await createQuery(t, editor, wid, appId, {
+          ...base,
+          name: `big_insert_${engine}`,
+          body: { sql: "INSERT INTO bigs (id, name) VALUES ({{ id }}, 'inserted')" },
+          params: [{ name: 'id', type: 'integer', required: true }],
+        }),
+        bigLimit: await createQuery(t, editor, wid, appId, {
+          ...base,
+          name: `big_limit_${engine}`,
+          body: { sql: 'SELECT name FROM bigs ORDER BY name LIMIT {{ n }}' },
+          params: [{ name: 'n', type: 'integer', required: true }],
+        }),
+        bigType: await createQuery(t, editor, wid, appId, {
+          ...base,
+          name: `big_type_${engine}`,
+          body: { sql: BOUND_TYPE[engine] },
+          params: [{ name: 'id', type: 'integer', required: true }],
+        }),
       };
     }
     http = createServer((req, res) => {
@@ -147,11 +215,12 @@ describe('query runs through the API', () => {
       req.on('end', () => {
         received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
         res.setHeader('content-type', 'application/json');
+        // `huge` is a raw number token a double cannot hold (JSON.stringify cannot write one).
         res.end(
           JSON.stringify([
             { id: 1, echo: req.url, big: '9007199254740993' },
             { id: 2, echo: null },
-          ]),
+          ]).replace('"big":', '"huge":9007199254740993,"big":'),
         );
       });
     });
@@ -174,6 +243,17 @@ describe('query runs through the API', () => {
         { name: 'tag', type: 'string', required: false, default: 'none' },
         { name: 'limit', type: 'number', required: true },
       ],
+    });
+    restInteger = await createQuery(t, editor, wid, appId, {
+      name: 'rest_integer',
+      datasourceId: restDs,
+      body: {
+        method: 'POST',
+        path: '/items/{{ id }}',
+        query: { id: '{{ id }}' },
+        body: { id: '{{ id }}', note: 'item {{ id }}' },
+      },
+      params: [{ name: 'id', type: 'integer', required: true }],
     });
     await publish(t, editor, wid, appId);
   }, 120_000);
@@ -460,6 +540,143 @@ describe('query runs through the API', () => {
     expect(crlf.statusCode).toBe(400);
     expect(received).toHaveLength(1);
     expect(res.body).not.toContain(bearer);
+  });
+
+  it('integer parameters: 64-bit values bound exactly on PostgreSQL, MariaDB and SQLite', async () => {
+    for (const engine of ENGINES) {
+      for (const [id, name] of BIG_ROWS) {
+        const res = await runQuery(t, viewer, wid, appId, q[engine].bigFind, { params: { id } });
+        expect(res.statusCode, `${engine} ${id}: ${res.body}`).toBe(200);
+        // Exactly that row: 9007199254740993 never selects ...992 (a double would hold both).
+        expect(res.json().rows, `${engine} ${id}`).toEqual([{ id, name }]);
+        // Round trip: a value read from a result (int8 as a string) goes back as a parameter.
+        const again = await runQuery(t, viewer, wid, appId, q[engine].bigFind, {
+          params: { id: (res.json().rows as { id: string }[])[0].id },
+        });
+        expect(again.json().rows, `${engine} ${id} again`).toEqual([{ id, name }]);
+      }
+      // A JSON number is taken while it is a safe integer.
+      const small = await runQuery(t, viewer, wid, appId, q[engine].bigFind, { params: { id: 7 } });
+      expect(small.statusCode, small.body).toBe(200);
+      expect(small.json().rows).toEqual([]);
+      // null is SQL NULL, as for every parameter type: it matches nothing.
+      const nul = await runQuery(t, viewer, wid, appId, q[engine].bigFind, {
+        params: { id: null },
+      });
+      expect(nul.statusCode, nul.body).toBe(200);
+      expect(nul.json().rows).toEqual([]);
+    }
+    // Usable where the grammar wants an integer literal (a MariaDB cast would not be).
+    for (const engine of ENGINES) {
+      const res = await runQuery(t, viewer, wid, appId, q[engine].bigLimit, { params: { n: '2' } });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().rows, engine).toEqual([{ name: 'max' }, { name: 'min' }]);
+    }
+    // Stored exactly too.
+    for (const engine of ENGINES) {
+      const id = '9223372036854775806';
+      const write = await runQuery(t, viewer, wid, appId, q[engine].bigInsert, { params: { id } });
+      expect(write.statusCode, write.body).toBe(200);
+      const read = await runQuery(t, viewer, wid, appId, q[engine].bigFind, { params: { id } });
+      expect(read.json().rows, engine).toEqual([{ id, name: 'inserted' }]);
+    }
+    // Bound as the engine's 64-bit integer, not as text: arithmetic and types say so.
+    const typed = async (engine: SqlEngine) => {
+      const res = await runQuery(t, viewer, wid, appId, q[engine].bigType, {
+        params: { id: '9007199254740993' },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json().rows[0] as Record<string, unknown>;
+    };
+    expect(await typed('postgres')).toEqual({ t: 'bigint', next: '9007199254740994' });
+    expect(await typed('sqlite')).toEqual({ t: 'integer', next: '9007199254740994' });
+    expect(await typed('mysql')).toEqual({ v: '9007199254740993' });
+  });
+
+  it('integer parameters: anything but a 64-bit decimal integer is a 400 naming the parameter', async () => {
+    for (const engine of ENGINES) {
+      const url = `/api/workspaces/${wid}/apps/${appId}/queries/${q[engine].bigFind}/run`;
+      for (const raw of [
+        '"9223372036854775808"',
+        '"-9223372036854775809"',
+        '"1.5"',
+        '"1e3"',
+        '" 1"',
+        '"0x10"',
+        '"+1"',
+        '"007"',
+        '""',
+        '1.5',
+        '9007199254740992',
+        '9007199254740993',
+      ]) {
+        const res = await postRaw(t, viewer, url, `{"params":{"id":${raw}}}`);
+        expect(res.statusCode, `${engine} ${raw}: ${res.body}`).toBe(400);
+        expect(res.json().message, `${engine} ${raw}`).toMatch(/^params\.id: /);
+      }
+      const bool = await runQuery(t, viewer, wid, appId, q[engine].bigFind, {
+        params: { id: true },
+      });
+      expect(bool.statusCode).toBe(400);
+      expect(bool.json().message).toMatch(/id \(expected integer\)/);
+    }
+  });
+
+  it('number parameters: a number the body parse would change, or beyond ±(2^53 - 1), is a 400 naming it', async () => {
+    const url = `/api/workspaces/${wid}/apps/${appId}/queries/${q.postgres.canary}/run`;
+    for (const raw of ['9007199254740993', '9007199254740993.0', '-9007199254740993', '1e400']) {
+      const res = await postRaw(t, viewer, url, `{"params":{"id":${raw}}}`);
+      expect(res.statusCode, `${raw}: ${res.body}`).toBe(400);
+      expect(res.json().message, raw).toMatch(/^params\.id: this number cannot be held exactly/);
+      expect(res.json().message).not.toContain(raw);
+    }
+    // Held exactly but beyond the safe-integer range: ...992 may stand for ...993.
+    for (const raw of ['9007199254740992', '-1e300']) {
+      const res = await postRaw(t, viewer, url, `{"params":{"id":${raw}}}`);
+      expect(res.statusCode, `${raw}: ${res.body}`).toBe(400);
+      expect(res.json().message, raw).toMatch(/^params\.id: outside ±9007199254740991/);
+    }
+    const ok = await postRaw(t, viewer, url, '{"params":{"id":3.0}}');
+    expect(ok.statusCode, ok.body).toBe(200);
+    // The preview names the parameter too, and any other field of any body names its path.
+    const preview = `/api/workspaces/${wid}/datasources/${ds.postgres}/preview`;
+    const edge = await postRaw(
+      t,
+      editor,
+      preview,
+      '{"query":{"sql":"SELECT {{ n }}::int8 AS n"},"params":{"n":-9007199254740991}}',
+    );
+    expect(edge.statusCode, edge.body).toBe(200);
+    expect(edge.json().rows).toEqual([{ n: '-9007199254740991' }]);
+    const viaPreview = await postRaw(
+      t,
+      editor,
+      preview,
+      '{"query":{"sql":"SELECT {{ n }} AS n"},"params":{"n":12345678901234567890}}',
+    );
+    expect(viaPreview.statusCode, viaPreview.body).toBe(400);
+    expect(viaPreview.json().message).toMatch(/^params\.n: /);
+    const elsewhere = await postRaw(
+      t,
+      editor,
+      preview,
+      '{"query":{"sql":"SELECT 1"},"params":{},"maxRows":1e400}',
+    );
+    expect(elsewhere.statusCode, elsewhere.body).toBe(400);
+    expect(elsewhere.json().message).toMatch(/^maxRows: /);
+  });
+
+  it('REST: an integer parameter reaches the URL as digits and the JSON body as an exact number; big numbers come back as digits', async () => {
+    received = [];
+    const res = await runQuery(t, viewer, wid, appId, restInteger, {
+      params: { id: '9007199254740993' },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(received).toHaveLength(1);
+    expect(received[0].url).toBe('/api/v1/items/9007199254740993?id=9007199254740993');
+    expect(received[0].body).toBe('{"id":9007199254740993,"note":"item 9007199254740993"}');
+    // A number in the response that a double cannot hold comes back as its digits, a string.
+    expect(res.json().rows[0]).toMatchObject({ id: 1, huge: '9007199254740993' });
   });
 
   it('maps database errors to clear messages with a correlation id and no addresses', async () => {

@@ -111,14 +111,14 @@ describe('security headers', () => {
       expect(body, url).toMatchObject({ statusCode: 400, error: 'Bad Request', correlationId });
       expect(body.message, url).toMatch(/^The URL is not valid/);
     }
-    // A proxy's well-formed correlation id is reused, as on every other answer.
+    // A proxy's correlation id (a UUID) is reused, as on every other answer.
     const proxied = await t.app.inject({
       method: 'GET',
       url: '/api/%zz',
-      headers: { 'x-correlation-id': 'proxy-id-1234' },
+      headers: { 'x-correlation-id': '5f0c6a52-3b7e-4c1d-9a8e-2b6d4f1e0c9a' },
     });
-    expect(proxied.headers['x-correlation-id']).toBe('proxy-id-1234');
-    expect(proxied.json()).toMatchObject({ correlationId: 'proxy-id-1234' });
+    expect(proxied.headers['x-correlation-id']).toBe('5f0c6a52-3b7e-4c1d-9a8e-2b6d4f1e0c9a');
+    expect(proxied.json()).toMatchObject({ correlationId: '5f0c6a52-3b7e-4c1d-9a8e-2b6d4f1e0c9a' });
   });
 
   it('a login sent as text/plain is refused with a message naming the content type', async () => {

@@ -3,7 +3,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { cleanup, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { createMemoryRouter, RouterProvider } from 'react-router';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AppEditorPage } from './app-editor-page';
 
 const WID = '11111111-1111-4111-8111-111111111111';
@@ -223,5 +223,64 @@ describe('AppEditorPage: pages', () => {
       .map((li) => li.textContent);
     expect(names).toEqual(['Two', 'One']);
     expect(within(pageBar()).getByRole('button', { name: 'Move One right' })).toBeDisabled();
+  });
+});
+
+describe('AppEditorPage: query parameters', () => {
+  // The SQL editor (CodeMirror) measures text ranges, which jsdom does not lay out.
+  beforeAll(() => {
+    Object.assign(Range.prototype, {
+      getClientRects: () => [],
+      getBoundingClientRect: () => new DOMRect(),
+    });
+  });
+  afterAll(() => {
+    const proto = Range.prototype as Partial<Range>;
+    delete proto.getClientRects;
+    delete proto.getBoundingClientRect;
+  });
+
+  it('offers the integer type for a parameter and autosaves it', async () => {
+    const QID = '55555555-5555-4555-8555-555555555555';
+    const DS = '66666666-6666-4666-8666-666666666666';
+    const app: TApp = {
+      ...appWith(ZAppDefinition.parse({ pages: [{ id: 'home', name: 'Home', components: [] }] })),
+      queries: [
+        {
+          id: QID,
+          appId: APP,
+          name: 'order',
+          datasourceId: DS,
+          body: { sql: 'SELECT * FROM orders WHERE id = {{ id }}' },
+          params: [{ name: 'id', type: 'string', required: true }],
+          timeoutMs: null,
+          maxRows: null,
+          updatedAt: '2025-01-01T00:00:00.000Z',
+        },
+      ],
+    };
+    fakeApi(app);
+    const queryPatches: { params?: unknown }[] = [];
+    const base = vi.mocked(fetch).getMockImplementation()!;
+    vi.mocked(fetch).mockImplementation((url, init = {}) => {
+      if (url === `/api/workspaces/${WID}/apps/${APP}/queries/${QID}` && init.method === 'PATCH') {
+        const body = JSON.parse(init.body as string) as { params?: unknown };
+        queryPatches.push(body);
+        return Promise.resolve(json(200, { ...app.queries[0], ...body }));
+      }
+      return base(url, init);
+    });
+    renderEditor();
+    const user = userEvent.setup();
+    const select = await screen.findByLabelText('Type of id');
+    expect(within(select).getByRole('option', { name: 'integer' })).toBeInTheDocument();
+    await user.selectOptions(select, 'integer');
+    await vi.waitFor(
+      () =>
+        expect(queryPatches.at(-1)?.params).toEqual([
+          { name: 'id', type: 'integer', required: true },
+        ]),
+      { timeout: 5_000 },
+    );
   });
 });

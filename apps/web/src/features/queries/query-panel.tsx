@@ -20,7 +20,7 @@ import {
 import { RestEditor } from './rest-editor';
 import { SqlEditor } from './sql-editor';
 
-const PARAM_TYPES: TQueryParamSpec['type'][] = ['string', 'number', 'boolean', 'json'];
+const PARAM_TYPES: TQueryParamSpec['type'][] = ['string', 'number', 'integer', 'boolean', 'json'];
 
 function liveParams(d: QueryDraft): { specs: TQueryParamSpec[]; error: string | null } {
   try {

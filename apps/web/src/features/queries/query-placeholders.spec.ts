@@ -106,6 +106,15 @@ describe('query placeholders', () => {
     expect(coerceParam('number', '42')).toBe(42);
     expect(coerceParam('number', 'abc')).toBeNull();
     expect(coerceParam('number', '')).toBeNull();
+    // A text with more digits than a double holds goes as text: the server refuses it by name.
+    expect(coerceParam('number', '9007199254740993')).toBe('9007199254740993');
+    expect(coerceParam('number', '9007199254740991')).toBe(9007199254740991);
+    // integer: text unchanged (the server checks it), numbers as they are, '' is no value.
+    expect(coerceParam('integer', '9223372036854775807')).toBe('9223372036854775807');
+    expect(coerceParam('integer', ' 1')).toBe(' 1');
+    expect(coerceParam('integer', 42)).toBe(42);
+    expect(coerceParam('integer', 9007199254740993n)).toBe('9007199254740993');
+    expect(coerceParam('integer', '')).toBeNull();
     expect(coerceParam('boolean', 'false')).toBe(false);
     expect(coerceParam('json', { a: 1 })).toEqual({ a: 1 });
   });

@@ -1,4 +1,4 @@
-import type { TQueryParamSpec, TRestQueryBody } from '@bastion/contracts';
+import { isExactNumberText, type TQueryParamSpec, type TRestQueryBody } from '@bastion/contracts';
 import { toDisplayText } from '../../lib/bindings/evaluate-binding';
 
 /**
@@ -151,7 +151,15 @@ export function reconcileParamSpecs(
   );
 }
 
-/** Converts an app-state value to the declared parameter type; undefined = not sent. */
+const DECIMAL_TEXT = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/**
+ * Converts an app-state value to the declared parameter type; undefined = not sent.
+ * `number`: a decimal text with more digits than a double holds (`9007199254740993`) is sent as
+ * the text, so the server refuses it naming the parameter instead of running with a rounded
+ * value. `integer`: text is sent unchanged (the server checks it: a 64-bit decimal integer), so
+ * an int8 read from a result as a string goes back exactly; '' is null, as for `number`.
+ */
 export function coerceParam(type: TQueryParamSpec['type'], v: unknown): unknown {
   if (v === undefined) return undefined;
   if (v === null) return null;
@@ -162,7 +170,13 @@ export function coerceParam(type: TQueryParamSpec['type'], v: unknown): unknown 
       if (typeof v === 'number') return Number.isFinite(v) ? v : null;
       const s = toDisplayText(v).trim();
       const n = Number(s);
+      if (DECIMAL_TEXT.test(s) && !isExactNumberText(s)) return s;
       return s === '' || !Number.isFinite(n) ? null : n;
+    }
+    case 'integer': {
+      if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+      const s = typeof v === 'bigint' ? v.toString() : toDisplayText(v);
+      return s === '' ? null : s;
     }
     case 'boolean':
       return typeof v === 'boolean' ? v : v === 'true' ? true : v === 'false' ? false : Boolean(v);

@@ -153,3 +153,77 @@ describe('AppViewerPage: pages', () => {
     expect(screen.queryByRole('link', { name: 'Home' })).toBeNull();
   });
 });
+
+describe('AppViewerPage: parameters', () => {
+  it('sends a text input bound to an integer parameter as the string typed, digit for digit', async () => {
+    const QID = '55555555-5555-4555-8555-555555555555';
+    const app: TPublishedApp = {
+      id: APP,
+      name: 'Shop',
+      definition: {
+        pages: [
+          {
+            id: 'home',
+            name: 'Home',
+            components: [
+              {
+                id: 'input1',
+                type: 'textInput',
+                layout: { x: 0, y: 0, w: 4, h: 2 },
+                props: { label: 'Order id', defaultValue: '' },
+              },
+              {
+                id: 'button1',
+                type: 'button',
+                layout: { x: 0, y: 2, w: 2, h: 1 },
+                props: { label: 'Find', disabled: '' },
+                events: [{ on: 'click', action: 'runQuery', queryId: QID }],
+              },
+            ],
+          },
+        ],
+      },
+      queries: [
+        {
+          id: QID,
+          name: 'order',
+          params: [{ name: 'input1__value', type: 'integer', required: false }],
+        },
+      ],
+      publishedAt: '2025-01-01T00:00:00.000Z',
+    };
+    const runs: string[] = [];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn((url: string, init: RequestInit = {}) => {
+        if (url === '/api/me') {
+          return Promise.resolve(
+            json(200, {
+              user: { id: USER, email: 'vic@example.test', twoFactorEnabled: false },
+              memberships: [{ workspaceId: WID, workspaceName: 'Acme', role: 'viewer' }],
+              csrfToken: 'csrf-1',
+            }),
+          );
+        }
+        if (url === `/api/workspaces/${WID}/apps/${APP}/published`) {
+          return Promise.resolve(json(200, app));
+        }
+        if (url === `/api/workspaces/${WID}/apps/${APP}/queries/${QID}/run`) {
+          runs.push(init.body as string);
+          return Promise.resolve(
+            json(200, { columns: [], rows: [], rowCount: 0, truncated: false, durationMs: 1 }),
+          );
+        }
+        return Promise.resolve(
+          json(404, { statusCode: 404, error: 'Not Found', message: 'nf', correlationId: 'c' }),
+        );
+      }),
+    );
+    renderViewer(base);
+    const user = userEvent.setup();
+    await user.type(await screen.findByLabelText('Order id'), '9007199254740993');
+    await user.click(screen.getByRole('button', { name: 'Find' }));
+    await vi.waitFor(() => expect(runs).toHaveLength(1));
+    expect(runs[0]).toBe('{"params":{"input1__value":"9007199254740993"}}');
+  });
+});
