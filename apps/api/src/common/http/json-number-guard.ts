@@ -32,7 +32,7 @@ export function registerJsonNumberGuard(fastify: FastifyInstance): void {
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, raw, done) => {
     // `parseAs: 'string'`: Fastify hands the body as text.
     const body = raw as string;
-    parse(request, body, (error, value) => {
+    void parse(request, body, (error, value) => {
       if (error) {
         done(error, undefined);
         return;
