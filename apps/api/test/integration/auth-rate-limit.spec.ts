@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseThrottlerStorage } from '../../src/auth/database-throttler.storage';
-import { call, login, setupOrReuse, testEmail, testPassword } from '../harness/auth-fixtures';
+import { addMember, call, setupOrReuse, testEmail } from '../harness/auth-fixtures';
 import { createTestApp, MetadataStore, TestApp } from '../harness/test-app';
 
 function attempt(t: TestApp, email: string, password: string, remoteAddress = '203.0.113.7') {
@@ -80,16 +80,9 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('sign-in rate limits (%s)',
 
   it('two-factor checks of a signed-in account are limited too', async () => {
     const admin = await setupOrReuse(t);
-    // The setup admin's login is blocked by the first test: add a fresh account.
-    const email = testEmail('totp');
-    const password = testPassword();
-    const added = await call(t, admin, 'POST', `/api/workspaces/${admin.workspaceId}/members`, {
-      email,
-      password,
-      role: 'viewer',
-    });
-    expect(added.statusCode).toBe(201);
-    const user = await login(t, email, password);
+    // The setup admin's login is blocked by the first test: a fresh account, signed in by
+    // accepting its invitation.
+    const user = await addMember(t, admin, admin.workspaceId, 'viewer');
     await call(t, user, 'POST', '/api/auth/two-factor/enrol');
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {

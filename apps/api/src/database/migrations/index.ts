@@ -6,6 +6,8 @@ import { AuditEvents1764400500000 } from '../../audit/migrations/1764400500000-a
 import { Datasources1764400300000 } from '../../datasources/migrations/1764400300000-datasources';
 import { Apps1764400400000 } from '../../apps/migrations/1764400400000-apps';
 import { SessionPublicIds1764400600000 } from '../../auth/migrations/1764400600000-session-public-ids';
+import { InstanceAdmins1764400700000 } from '../../auth/migrations/1764400700000-instance-admins';
+import { Invitations1764400710000 } from '../../workspaces/migrations/1764400710000-invitations';
 
 /**
  * Every migration, in order. Listed statically (not globbed) so the same list works in the
@@ -20,4 +22,6 @@ export const MIGRATIONS = [
   Datasources1764400300000,
   Apps1764400400000,
   SessionPublicIds1764400600000,
+  InstanceAdmins1764400700000,
+  Invitations1764400710000,
 ];
