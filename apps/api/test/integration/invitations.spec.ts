@@ -264,6 +264,18 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('invitations (%s)', (store)
     }
   });
 
+  it('the public link routes are rate limited per token (429 with Retry-After)', async () => {
+    const { token } = await track(wid, testEmail('limited'));
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await preview(token)).statusCode);
+    expect(statuses).toEqual([...Array<number>(10).fill(200), 429]);
+    const blocked = await preview(token);
+    expect(blocked.headers['retry-after']).toBeTruthy();
+    // Another link has its own counter.
+    const other = await track(wid, testEmail('unlimited'));
+    expect((await preview(other.token)).statusCode).toBe(200);
+  });
+
   it('concurrent accepts of one link: exactly one wins', async () => {
     const email = testEmail('race');
     const { token } = await track(wid, email);
