@@ -11,6 +11,7 @@ import {
   invite,
   login,
   otherWorkspace,
+  setupAdmin,
   setupOrReuse,
   testEmail,
   testPassword,
@@ -482,6 +483,35 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('invitations (%s)', (store)
       expect(rows).not.toContain(token);
       expect(list).not.toContain(token);
       expect(logs).not.toContain(token);
+    }
+  });
+});
+
+describe('invitation links: the origin', () => {
+  it('follows X-Forwarded-* only from a trusted proxy (TRUST_PROXY), else the Host header', async () => {
+    for (const trustProxy of ['127.0.0.1', '']) {
+      const t = await createTestApp({ env: { TRUST_PROXY: trustProxy } });
+      try {
+        const admin = await setupAdmin(t);
+        const res = await t.app.inject({
+          method: 'POST',
+          url: `/api/workspaces/${admin.workspaceId}/invitations`,
+          remoteAddress: '127.0.0.1',
+          headers: {
+            cookie: admin.cookie,
+            'x-csrf-token': admin.csrfToken,
+            host: 'internal:3000',
+            'x-forwarded-proto': 'https',
+            'x-forwarded-host': 'bastion.example',
+          },
+          payload: { email: testEmail(), role: 'viewer' },
+        });
+        expect(res.statusCode).toBe(201);
+        const origin = new URL(res.json<TCreatedInvitation>().inviteUrl).origin;
+        expect(origin).toBe(trustProxy ? 'https://bastion.example' : 'http://internal:3000');
+      } finally {
+        await t.close();
+      }
     }
   });
 });
