@@ -13,8 +13,13 @@ export class InvitationRepository {
     @InjectRepository(InvitationEntity) private readonly repo: Repository<InvitationEntity>,
   ) {}
 
-  async insert(workspaceId: string, invitation: InvitationEntity): Promise<void> {
-    await this.repo.insert({ ...invitation, workspaceId });
+  /** @param manager the caller's transaction, if any. */
+  async insert(
+    workspaceId: string,
+    invitation: InvitationEntity,
+    manager?: EntityManager,
+  ): Promise<void> {
+    await (manager ?? this.repo.manager).insert(InvitationEntity, { ...invitation, workspaceId });
   }
 
   /** Pending (not accepted, not revoked; expired included) invitations, newest first. */
@@ -31,8 +36,14 @@ export class InvitationRepository {
   }
 
   /** Revokes every pending invitation of `email` in the workspace (a new one replaces them). */
-  async revokePendingFor(workspaceId: string, email: string, at: Date): Promise<void> {
-    await this.repo.update(
+  async revokePendingFor(
+    workspaceId: string,
+    email: string,
+    at: Date,
+    manager?: EntityManager,
+  ): Promise<void> {
+    await (manager ?? this.repo.manager).update(
+      InvitationEntity,
       { workspaceId, email, acceptedAt: IsNull(), revokedAt: IsNull() },
       { revokedAt: at },
     );

@@ -97,8 +97,10 @@ export class InvitationService {
       acceptedBy: null,
       revokedAt: null,
     });
-    await this.invitations.revokePendingFor(workspaceId, normalized, now);
-    await this.invitations.insert(workspaceId, invitation);
+    await this.transactions.transaction(async (manager) => {
+      await this.invitations.revokePendingFor(workspaceId, normalized, now, manager);
+      await this.invitations.insert(workspaceId, invitation, manager);
+    });
     await this.audit.record({
       action: 'invitation.created',
       ...audit,
