@@ -25,6 +25,7 @@ import {
   newInvitationToken,
 } from './invitation-token';
 import { MembershipEntity } from './membership.entity';
+import { WorkspaceEntity } from './workspace.entity';
 import { WorkspaceErrorCode, WorkspaceException } from './workspace.exception';
 import { WorkspaceRepository } from './workspace.repository';
 
@@ -98,6 +99,9 @@ export class InvitationService {
       revokedAt: null,
     });
     await this.transactions.transaction(async (manager) => {
+      // Lock the workspace row first (no-op UPDATE), so two concurrent invites of one email
+      // run one after the other and leave one live link (SQLite: one transaction at a time).
+      await manager.update(WorkspaceEntity, { id: workspaceId }, { id: workspaceId });
       await this.invitations.revokePendingFor(workspaceId, normalized, now, manager);
       await this.invitations.insert(workspaceId, invitation, manager);
     });

@@ -233,6 +233,15 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('invitations (%s)', (store)
     expect((await preview(b.token)).statusCode).toBe(200);
     const pending = (await invitations(admin, wid)).json<TInvitation[]>();
     expect(pending.filter((i) => i.email === email).map((i) => i.id)).toEqual([b.id]);
+    // Also when the invites arrive at once.
+    const raced = testEmail('raced');
+    const answers = await Promise.all([1, 2, 3].map(() => inviteRaw(admin, wid, raced)));
+    expect(answers.map((r) => r.statusCode)).toEqual([201, 201, 201]);
+    for (const r of answers) {
+      tokens.push(TOKEN_URL.exec(r.json<TCreatedInvitation>().inviteUrl)?.[1] ?? '');
+    }
+    const live = (await invitations(admin, wid)).json<TInvitation[]>();
+    expect(live.filter((i) => i.email === raced)).toHaveLength(1);
   });
 
   it('an expired link is refused (410) and listed as expired; resend revives it', async () => {
