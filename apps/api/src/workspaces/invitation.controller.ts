@@ -4,6 +4,7 @@ import {
   Controller,
   Delete,
   Get,
+  Header,
   HttpCode,
   Param,
   ParseUUIDPipe,
@@ -69,11 +70,12 @@ export class WorkspaceInvitationController {
   /**
    * `POST /api/workspaces/:wid/invitations` (admin) {email,role} -> 201
    * {id,email,role,expiresAt,inviteUrl}. `inviteUrl` (`<origin>/invite/<token>`) is shown only
-   * here and by resend. Same answer whether or not the email has an account; 409 when it is
+   * here and by resend (`Cache-Control: no-store`). Same answer whether or not the email has an account; 409 when it is
    * already a member.
    */
   @Post()
   @WorkspaceRole('admin')
+  @Header('cache-control', 'no-store')
   @ApiOperation({ summary: 'Invite an email to the workspace (admin); the link is shown once' })
   @ApiConflictResponse({ description: 'already_member' })
   create(
@@ -105,6 +107,7 @@ export class WorkspaceInvitationController {
    */
   @Post(':id/resend')
   @WorkspaceRole('admin')
+  @Header('cache-control', 'no-store')
   @ApiNotFoundResponse({ description: 'No pending invitation of this workspace has this id' })
   resend(
     @CurrentMembership() m: MembershipContext,
@@ -155,6 +158,7 @@ export class InvitationLinkController {
   @Public()
   @UseGuards(AuthThrottlerGuard)
   @Get(':token')
+  @Header('cache-control', 'no-store')
   @ApiNotFoundResponse({ description: 'Unknown link' })
   @ApiGoneResponse({ description: 'Used, revoked, replaced by a resend, or expired' })
   preview(@Param('token') token: string): Promise<TInvitationPreview> {
@@ -173,6 +177,7 @@ export class InvitationLinkController {
   @UseGuards(AuthThrottlerGuard)
   @Post(':token/accept')
   @HttpCode(200)
+  @Header('cache-control', 'no-store')
   @ApiBadRequestResponse({ description: 'password missing, weak, or not used by this invitation' })
   @ApiUnauthorizedResponse({ description: 'Sign in as the invited email first' })
   @ApiForbiddenResponse({ description: 'Signed in as another account, or x-csrf-token wrong' })

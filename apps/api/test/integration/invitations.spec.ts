@@ -146,6 +146,7 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('invitations (%s)', (store)
     const email = testEmail('life');
     const res = await inviteRaw(admin, wid, email, 'editor');
     expect(res.statusCode).toBe(201);
+    expect(res.headers['cache-control']).toBe('no-store');
     const body = res.json<TCreatedInvitation>();
     expect(Object.keys(body).sort()).toEqual(['email', 'expiresAt', 'id', 'inviteUrl', 'role']);
     expect(body).toMatchObject({ email, role: 'editor' });
