@@ -40,8 +40,7 @@ export class WorkspaceService {
 
   /**
    * First-run setup: the first admin (an instance admin) and their workspace, in one
-   * transaction. The
-   * `setup_completed` row's primary key makes a second, concurrent setup fail.
+   * transaction. The `setup_completed` row's primary key makes a second, concurrent setup fail.
    * @throws AuthException SetupAlreadyDone (409), WeakPassword (400)
    */
   async setup(
