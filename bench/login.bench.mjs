@@ -74,13 +74,17 @@ async function seedUsers(base, count) {
   const users = [];
   for (let i = 0; i < count; i++) {
     const u = { email: `bench-${i}@example.test`, password: `Bench-passphrase-${i}-xyz` };
-    const r = await post(
+    // Members join by invitation: the admin invites, the member accepts with their password.
+    const invited = await post(
       base,
-      `/api/workspaces/${workspaceId}/members`,
-      { ...u, role: 'viewer' },
+      `/api/workspaces/${workspaceId}/invitations`,
+      { email: u.email, role: 'viewer' },
       { cookie, 'x-csrf-token': csrfToken },
     );
-    if (r.status !== 201) throw new Error(`seed failed: ${r.status} ${await r.text()}`);
+    if (invited.status !== 201) throw new Error(`invite failed: ${invited.status}`);
+    const token = (await invited.json()).inviteUrl.split('/invite/')[1];
+    const r = await post(base, `/api/invitations/${token}/accept`, { password: u.password });
+    if (r.status !== 200) throw new Error(`seed failed: ${r.status} ${await r.text()}`);
     users.push(u);
   }
   return users;

@@ -1,4 +1,4 @@
-import type { APIRequestContext } from '@playwright/test';
+import { type APIRequestContext, request as playwrightRequest } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,7 +47,8 @@ export async function ensureAdmin(request: APIRequestContext): Promise<E2eAdmin>
 }
 
 /**
- * Signs `request` in as the admin and creates a workspace of its own plus a new member of it.
+ * Signs `request` in as the admin (an instance admin: it may create workspaces) and creates a
+ * workspace of its own plus a new member of it, who joins through an invitation.
  * @returns the member's credentials and the new workspace id.
  */
 export async function seedMember(
@@ -60,15 +61,46 @@ export async function seedMember(
   });
   if (login.status() !== 200) throw new Error(`admin login failed: ${login.status()}`);
   const { csrfToken } = (await login.json()) as { csrfToken: string };
-  const headers = { 'x-csrf-token': csrfToken };
   const workspaceName = `Team ${randomBytes(3).toString('hex')}`;
-  const ws = await request.post('/api/workspaces', { data: { name: workspaceName }, headers });
+  const ws = await request.post('/api/workspaces', {
+    data: { name: workspaceName },
+    headers: { 'x-csrf-token': csrfToken },
+  });
   const workspaceId = ((await ws.json()) as { id: string }).id;
   const member = { email: randomEmail(role), password: randomPassword() };
-  const added = await request.post(`/api/workspaces/${workspaceId}/members`, {
-    data: { ...member, role },
-    headers,
-  });
-  if (added.status() !== 201) throw new Error(`add member failed: ${await added.text()}`);
+  await inviteMember(request, csrfToken, workspaceId, member, role);
   return { ...member, workspaceId, workspaceName };
+}
+
+/**
+ * Invites `member.email` to the workspace with `role` (as the admin signed in on `request`,
+ * whose `csrfToken` is given), then accepts the link in a fresh, cookie-less context with
+ * `member.password`, as the invitee would: the account, its own password and the membership
+ * exist afterwards. `request` keeps the admin's session.
+ * @returns the invitation link.
+ */
+export async function inviteMember(
+  request: APIRequestContext,
+  csrfToken: string,
+  workspaceId: string,
+  member: { email: string; password: string },
+  role: 'admin' | 'editor' | 'viewer',
+): Promise<string> {
+  const invited = await request.post(`/api/workspaces/${workspaceId}/invitations`, {
+    data: { email: member.email, role },
+    headers: { 'x-csrf-token': csrfToken },
+  });
+  if (invited.status() !== 201) throw new Error(`invite failed: ${await invited.text()}`);
+  const { inviteUrl } = (await invited.json()) as { inviteUrl: string };
+  const token = inviteUrl.split('/invite/')[1];
+  const invitee = await playwrightRequest.newContext({ baseURL: process.env.E2E_BASE_URL });
+  try {
+    const accepted = await invitee.post(`/api/invitations/${token}/accept`, {
+      data: { password: member.password },
+    });
+    if (accepted.status() !== 200) throw new Error(`accept failed: ${await accepted.text()}`);
+  } finally {
+    await invitee.dispose();
+  }
+  return inviteUrl;
 }

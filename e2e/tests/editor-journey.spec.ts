@@ -1,7 +1,7 @@
 import { expect, type Page, type Response, test } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomPassword, randomEmail, seedMember } from '../support/accounts';
+import { inviteMember, randomPassword, randomEmail, seedMember } from '../support/accounts';
 import { type E2ePostgres, startPostgres } from '../support/postgres-server';
 
 // The datasource password: a canary that must never appear in any response (field report F1).
@@ -143,11 +143,7 @@ test('build an app on a PostgreSQL datasource, publish it, and run it as a viewe
   const viewer = { email: randomEmail('viewer'), password: randomPassword() };
   const adminApi = adminContext.request;
   const me = (await (await adminApi.get('/api/me')).json()) as { csrfToken: string };
-  const added = await adminApi.post(`/api/workspaces/${wid}/members`, {
-    data: { ...viewer, role: 'viewer' },
-    headers: { 'x-csrf-token': me.csrfToken },
-  });
-  expect(added.status()).toBe(201);
+  await inviteMember(adminApi, me.csrfToken, wid, viewer, 'viewer');
 
   const viewerContext = await browser.newContext();
   const vpage = await viewerContext.newPage();

@@ -1,6 +1,6 @@
 import { expect, type APIRequestContext, type Page, test } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
-import { randomEmail, randomPassword, seedMember } from '../support/accounts';
+import { inviteMember, randomEmail, randomPassword, seedMember } from '../support/accounts';
 import { type E2ePostgres, startPostgres } from '../support/postgres-server';
 
 /**
@@ -35,11 +35,12 @@ async function api(request: APIRequestContext, email: string, password: string) 
   const login = await request.post('/api/auth/login', { data: { email, password } });
   expect(login.status()).toBe(200);
   const { csrfToken } = (await login.json()) as { csrfToken: string };
-  return async (method: 'POST' | 'PATCH', url: string, data: unknown) => {
+  const as = async (method: 'POST' | 'PATCH', url: string, data: unknown) => {
     const res = await request.fetch(url, { method, data, headers: { 'x-csrf-token': csrfToken } });
     expect(res.status(), await res.text()).toBeLessThan(300);
     return (await res.json()) as { id: string };
   };
+  return Object.assign(as, { csrfToken });
 }
 
 async function signIn(page: Page, email: string, password: string) {
@@ -130,7 +131,7 @@ test('no secret in any response or browser storage, no result kept in the browse
   const members: Record<string, { email: string; password: string }> = { admin };
   for (const role of ['editor', 'viewer'] as const) {
     const m = { email: randomEmail(role), password: randomPassword() };
-    await as('POST', `${w}/members`, { ...m, role });
+    await inviteMember(request, as.csrfToken, wid, m, role);
     members[role] = m;
   }
 

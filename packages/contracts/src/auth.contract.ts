@@ -36,11 +36,14 @@ export type TLoginResponse = z.infer<typeof ZLoginResponse>;
 
 /** `GET /api/me`. */
 export const ZMeResponse = z.object({
-  user: ZUser,
+  /** `isInstanceAdmin`: manages instance settings (who may create workspaces). */
+  user: ZUser.extend({ isInstanceAdmin: z.boolean() }),
   memberships: z.array(ZMembership),
   csrfToken: z.string(),
   /** How the current session signed in. */
   signInMethod: ZSignInMethod,
+  /** Whether `POST /api/workspaces` is open to this user (instance setting `workspaceCreation`). */
+  canCreateWorkspaces: z.boolean(),
 });
 export type TMeResponse = z.infer<typeof ZMeResponse>;
 

@@ -1,6 +1,7 @@
 export * from './common.contract';
 export * from './auth.contract';
 export * from './workspace.contract';
+export * from './invitation.contract';
 export * from './account.contract';
 export * from './audit.contract';
 export * from './app.contract';

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ZEmail } from './auth.contract';
 import { ZWorkspaceRole } from './common.contract';
 
 /** `POST /api/workspaces`: the caller becomes its admin. */
@@ -30,17 +29,6 @@ export const ZUpdateWorkspaceRequest = z
   });
 export type TUpdateWorkspaceRequest = z.infer<typeof ZUpdateWorkspaceRequest>;
 
-/**
- * `POST /api/workspaces/:wid/members` (admin): adds an existing user by email, or creates the
- * account when `password` is given and the email is new.
- */
-export const ZAddMemberRequest = z.object({
-  email: ZEmail,
-  password: z.string().max(256).optional(),
-  role: ZWorkspaceRole,
-});
-export type TAddMemberRequest = z.infer<typeof ZAddMemberRequest>;
-
 /** `PATCH /api/workspaces/:wid/members/:userId` (admin). */
 export const ZUpdateMemberRequest = z.object({ role: ZWorkspaceRole });
 export type TUpdateMemberRequest = z.infer<typeof ZUpdateMemberRequest>;
@@ -52,3 +40,20 @@ export const ZMember = z.object({
   twoFactorEnabled: z.boolean(),
 });
 export type TMember = z.infer<typeof ZMember>;
+
+/**
+ * Who may create workspaces (`POST /api/workspaces`): `instance_admins` (the default) or
+ * `everyone` (every signed-in user).
+ */
+export const ZWorkspaceCreationPolicy = z.enum(['instance_admins', 'everyone']);
+export type TWorkspaceCreationPolicy = z.infer<typeof ZWorkspaceCreationPolicy>;
+
+/** `GET /api/instance/settings` (instance admins). */
+export const ZInstanceSettings = z.object({ workspaceCreation: ZWorkspaceCreationPolicy });
+export type TInstanceSettings = z.infer<typeof ZInstanceSettings>;
+
+/** `PATCH /api/instance/settings` (instance admins). */
+export const ZUpdateInstanceSettingsRequest = z.object({
+  workspaceCreation: ZWorkspaceCreationPolicy,
+});
+export type TUpdateInstanceSettingsRequest = z.infer<typeof ZUpdateInstanceSettingsRequest>;

@@ -5,6 +5,7 @@ import {
   type ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
 import type { AppConfig } from '../config/app-config';
 import { AuthErrorCode, AuthException } from './auth.exception';
 import { deviceTokenHash, presentedDeviceToken } from './known-device-cookie';
@@ -22,9 +23,11 @@ export interface KnownDeviceLookup {
 }
 
 /**
- * The account an attempt is about: the signed-in user on account routes, else the submitted
- * email, normalised like `ZEmail` (the guard runs before validation). Keyed by what was
- * submitted, so an unknown email is limited exactly like a real one and a 429 reveals nothing.
+ * The account an attempt is about: the invitation link on `/api/invitations/:token` routes
+ * (keyed by the token's hash, so the token itself is never stored), the signed-in user on
+ * account routes, else the submitted email, normalised like `ZEmail` (the guard runs before
+ * validation). Keyed by what was submitted, so an unknown email is limited exactly like a real
+ * one and a 429 reveals nothing.
  *
  * A sign-in from a known device of that account (a valid device cookie: the browser signed in
  * to it before) is keyed by the device instead: it has its own counter with the same limit and
@@ -37,7 +40,11 @@ async function accountTracker(
   req: Record<string, unknown>,
   devices: KnownDeviceLookup,
 ): Promise<string> {
-  const request = req as unknown as FastifyRequest;
+  const request = req as unknown as FastifyRequest<{ Params: { token?: unknown } }>;
+  const invitation = request.params?.token;
+  if (typeof invitation === 'string') {
+    return `invitation:${createHash('sha256').update(invitation.slice(0, 256)).digest('hex')}`;
+  }
   if (request.auth) return `user:${request.auth.user.id}`;
   const body = request.body as { email?: unknown } | undefined;
   const email =
@@ -84,8 +91,8 @@ export function authThrottlerOptions(
 }
 
 /**
- * Applied with `@UseGuards(AuthThrottlerGuard)` on login, setup and the two-factor and password
- * routes (not globally: other routes are not limited). Runs after the session guard. A refused
+ * Applied with `@UseGuards(AuthThrottlerGuard)` on login, setup, the two-factor and password
+ * routes and the public invitation-link routes (not globally: other routes are not limited). Runs after the session guard. A refused
  * attempt is a 429 `too_many_attempts` with `Retry-After` in seconds, before any password work.
  */
 @Injectable()

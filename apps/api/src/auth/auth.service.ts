@@ -37,10 +37,16 @@ export class AuthService {
   ) {}
 
   /**
-   * Creates a user after checking the password policy.
+   * Creates a user after checking the password policy. `isInstanceAdmin` only for first-run
+   * setup and the operator's `admin create`.
    * @throws AuthException WeakPassword (400), EmailTaken (409)
    */
-  async createUser(email: string, password: string, manager?: EntityManager): Promise<UserEntity> {
+  async createUser(
+    email: string,
+    password: string,
+    manager?: EntityManager,
+    options: { isInstanceAdmin?: boolean } = {},
+  ): Promise<UserEntity> {
     const normalized = email.trim().toLowerCase();
     assertPasswordAcceptable(password, normalized);
     if (await this.users.findByEmail(normalized, manager)) {
@@ -49,18 +55,35 @@ export class AuthService {
         'email: an account with this email already exists',
       );
     }
+    const user = await this.newUser(normalized, password, options);
+    await this.users.insert(user, manager);
+    return user;
+  }
+
+  /**
+   * A user row ready to insert (policy checked, password hashed with argon2id), not yet stored:
+   * for callers that hash outside their transaction (argon2 takes ~50 ms of CPU, and on SQLite
+   * a transaction holds the one connection).
+   * @throws AuthException WeakPassword (400)
+   */
+  async newUser(
+    email: string,
+    password: string,
+    options: { isInstanceAdmin?: boolean } = {},
+  ): Promise<UserEntity> {
+    const normalized = email.trim().toLowerCase();
+    assertPasswordAcceptable(password, normalized);
     const now = new Date();
-    const user = Object.assign(new UserEntity(), {
+    return Object.assign(new UserEntity(), {
       id: randomUUID(),
       email: normalized,
       passwordHash: await this.hasher.hash(password),
       totpSecretSealed: null,
       totpEnabled: false,
+      isInstanceAdmin: options.isInstanceAdmin ?? false,
       passwordChangedAt: now,
       createdAt: now,
     });
-    await this.users.insert(user, manager);
-    return user;
   }
 
   /**

@@ -20,6 +20,10 @@ export class UserEntity {
   @Column({ name: 'totp_enabled', type: 'boolean', default: false })
   totpEnabled: boolean;
 
+  /** Manages instance settings; set by first-run setup and `admin create` (migration 1764400700000). */
+  @Column({ name: 'is_instance_admin', type: 'boolean', default: false })
+  isInstanceAdmin: boolean;
+
   @Column({ name: 'password_changed_at', type: Date })
   passwordChangedAt: Date;
 

@@ -10,6 +10,7 @@ import {
   Post,
 } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiConflictResponse,
   ApiForbiddenResponse,
   ApiNoContentResponse,
@@ -22,7 +23,6 @@ import {
 import {
   TMember,
   TWorkspace,
-  ZAddMemberRequest,
   ZCreateWorkspaceRequest,
   ZUpdateMemberRequest,
   ZUpdateWorkspaceRequest,
@@ -38,10 +38,10 @@ import {
   RequestMeta,
 } from '../auth/request-context';
 import { WorkspaceRole } from './workspace-role.guard';
+import { WorkspaceErrorCode, WorkspaceException } from './workspace.exception';
 import { WorkspaceService } from './workspace.service';
 
 class CreateWorkspaceDto extends createZodDto(ZCreateWorkspaceRequest) {}
-class AddMemberDto extends createZodDto(ZAddMemberRequest) {}
 class UpdateMemberDto extends createZodDto(ZUpdateMemberRequest) {}
 class UpdateWorkspaceDto extends createZodDto(ZUpdateWorkspaceRequest) {}
 
@@ -50,7 +50,11 @@ class UpdateWorkspaceDto extends createZodDto(ZUpdateWorkspaceRequest) {}
 export class WorkspaceController {
   constructor(private readonly workspaces: WorkspaceService) {}
 
-  /** `POST /api/workspaces` {name} -> the workspace; the caller becomes its admin. 201. */
+  /**
+   * `POST /api/workspaces` {name} -> the workspace; the caller becomes its admin. 201. 403
+   * `workspace_creation_restricted` (naming the instance setting) for a user who is not an
+   * instance admin while `workspaceCreation` is `instance_admins` (the default).
+   */
   @Post()
   create(
     @Body() body: CreateWorkspaceDto,
@@ -89,21 +93,19 @@ export class WorkspaceController {
     return this.workspaces.listMembers(m.workspaceId);
   }
 
-  /** `POST /api/workspaces/:wid/members` (admin) {email,password?,role} -> the member. 201. */
+  /**
+   * `POST /api/workspaces/:wid/members` (admin): gone. Members join only through invitations,
+   * so this never attaches an account nor sets a password: always 400 naming the invitation
+   * route (with or without a body).
+   */
   @Post(':wid/members')
   @WorkspaceRole('admin')
-  addMember(
-    @CurrentMembership() m: MembershipContext,
-    @Body() body: AddMemberDto,
-    @CurrentUser() user: AuthUser,
-    @ReqMeta() meta: RequestMeta,
-  ): Promise<TMember> {
-    return this.workspaces.addMember(
-      m.workspaceId,
-      body.email,
-      body.role,
-      body.password,
-      auditContextOf(user, meta),
+  @ApiOperation({ summary: 'Removed: members are added by invitation (always 400)' })
+  @ApiBadRequestResponse({ description: 'members_by_invitation' })
+  addMember(@CurrentMembership() m: MembershipContext): never {
+    throw new WorkspaceException(
+      WorkspaceErrorCode.MembersByInvitation,
+      `members are added by invitation: POST /api/workspaces/${m.workspaceId}/invitations`,
     );
   }
 

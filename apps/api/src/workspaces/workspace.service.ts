@@ -16,6 +16,7 @@ import { UserEntity } from '../auth/user.entity';
 import { UserRepository } from '../auth/user.repository';
 import { InstanceSettingEntity } from '../database/instance-setting.entity';
 import { MetadataTransactions } from '../database/metadata-transactions';
+import { InstanceSettingsService } from './instance-settings.service';
 import { MembershipEntity } from './membership.entity';
 import { WorkspaceEntity } from './workspace.entity';
 import { WorkspaceErrorCode, WorkspaceException, workspaceNotFound } from './workspace.exception';
@@ -29,6 +30,7 @@ export class WorkspaceService {
     private readonly users: UserRepository,
     private readonly auth: AuthService,
     private readonly audit: AuditService,
+    private readonly instanceSettings: InstanceSettingsService,
   ) {}
 
   /** True while no user exists (first-run setup is open). */
@@ -37,8 +39,8 @@ export class WorkspaceService {
   }
 
   /**
-   * First-run setup: the first admin and their workspace, in one transaction. The
-   * `setup_completed` row's primary key makes a second, concurrent setup fail.
+   * First-run setup: the first admin (an instance admin) and their workspace, in one
+   * transaction. The `setup_completed` row's primary key makes a second, concurrent setup fail.
    * @throws AuthException SetupAlreadyDone (409), WeakPassword (400)
    */
   async setup(
@@ -56,7 +58,9 @@ export class WorkspaceService {
           value: new Date().toISOString(),
           updatedAt: new Date(),
         });
-        const user = await this.auth.createUser(email, password, manager);
+        const user = await this.auth.createUser(email, password, manager, {
+          isInstanceAdmin: true,
+        });
         const workspaceId = await this.createWorkspaceIn(manager, workspaceName, user.id);
         return { user, workspaceId };
       });
@@ -76,8 +80,13 @@ export class WorkspaceService {
     return created;
   }
 
-  /** Creates a workspace whose admin is `userId`; returns its id. */
+  /**
+   * Creates a workspace whose admin is `userId`. Allowed to instance admins, and to everyone
+   * while the instance setting `workspaceCreation` is `everyone`.
+   * @throws WorkspaceException WorkspaceCreationRestricted (403)
+   */
   async createWorkspace(name: string, userId: string, audit: AuditContext): Promise<TWorkspace> {
+    await this.instanceSettings.assertCanCreateWorkspaces(userId);
     const id = await this.transactions.transaction((manager) =>
       this.createWorkspaceIn(manager, name, userId),
     );
@@ -150,53 +159,6 @@ export class WorkspaceService {
       role: r.role,
       twoFactorEnabled: r.totpEnabled,
     }));
-  }
-
-  /**
-   * Adds a member by email; creates the account when the email is new and a password is given.
-   * @throws WorkspaceException AlreadyMember (409), PasswordRequired (400); AuthException WeakPassword (400)
-   */
-  async addMember(
-    workspaceId: string,
-    email: string,
-    role: TWorkspaceRole,
-    password: string | undefined,
-    audit: AuditContext,
-  ): Promise<TMember> {
-    let user = await this.users.findByEmail(email);
-    const existed = user !== null;
-    if (user && (await this.workspaces.findMembership(workspaceId, user.id))) {
-      throw new WorkspaceException(
-        WorkspaceErrorCode.AlreadyMember,
-        'email: this user is already a member',
-      );
-    }
-    if (!user) {
-      if (!password) {
-        throw new WorkspaceException(
-          WorkspaceErrorCode.PasswordRequired,
-          'password: required to create an account for a new email',
-        );
-      }
-      user = await this.auth.createUser(email, password);
-    }
-    await this.workspaces.insertMembership(
-      workspaceId,
-      Object.assign(new MembershipEntity(), {
-        workspaceId,
-        userId: user.id,
-        role,
-        createdAt: new Date(),
-      }),
-    );
-    await this.audit.record({
-      action: 'member.added',
-      ...audit,
-      workspaceId,
-      target: { type: 'user', id: user.id },
-      details: { email: user.email, role, accountCreated: password !== undefined && !existed },
-    });
-    return { userId: user.id, email: user.email, role, twoFactorEnabled: user.totpEnabled };
   }
 
   /**
@@ -276,8 +238,8 @@ export class WorkspaceService {
   }
 
   /**
-   * Operator command `admin create`: a new user who is admin of a new workspace, in one
-   * transaction. Also closes first-run setup when this is the first user.
+   * Operator command `admin create`: a new instance admin who is admin of a new workspace, in
+   * one transaction. Also closes first-run setup when this is the first user.
    * @throws AuthException EmailTaken (409), WeakPassword (400)
    */
   async createAdmin(
@@ -294,7 +256,7 @@ export class WorkspaceService {
           updatedAt: new Date(),
         });
       }
-      const user = await this.auth.createUser(email, password, manager);
+      const user = await this.auth.createUser(email, password, manager, { isInstanceAdmin: true });
       const workspaceId = await this.createWorkspaceIn(manager, workspaceName, user.id);
       return { userId: user.id, workspaceId };
     });

@@ -88,7 +88,53 @@ export async function login(t: TestApp, email: string, password: string): Promis
   };
 }
 
-/** Admin adds a new user with `role` to a workspace; returns that user's session. */
+/** The token of an invitation link (`<origin>/invite/<token>`). */
+export function tokenOf(inviteUrl: string): string {
+  const token = /\/invite\/([A-Za-z0-9_-]+)$/.exec(inviteUrl)?.[1];
+  if (!token) throw new Error(`not an invitation link: ${inviteUrl}`);
+  return token;
+}
+
+/** Admin invites `email` with `role`; returns the created invitation and its token. */
+export async function invite(
+  t: TestApp,
+  admin: TestSession,
+  workspaceId: string,
+  email: string,
+  role: TWorkspaceRole,
+): Promise<{ id: string; inviteUrl: string; token: string }> {
+  const res = await call(t, admin, 'POST', `/api/workspaces/${workspaceId}/invitations`, {
+    email,
+    role,
+  });
+  if (res.statusCode !== 201) throw new Error(`invite failed: ${res.statusCode} ${res.body}`);
+  const body = res.json<{ id: string; inviteUrl: string }>();
+  return { ...body, token: tokenOf(body.inviteUrl) };
+}
+
+/** Accepts an invitation for a new email with `password` (anonymous); returns the new session. */
+export async function acceptAsNewAccount(
+  t: TestApp,
+  token: string,
+  email: string,
+  password: string,
+): Promise<TestSession> {
+  const res = await call(t, undefined, 'POST', `/api/invitations/${token}/accept`, { password });
+  if (res.statusCode !== 200) throw new Error(`accept failed: ${res.statusCode} ${res.body}`);
+  const body = res.json<{ user: { id: string }; csrfToken: string }>();
+  return {
+    userId: body.user.id,
+    email,
+    password,
+    cookie: sessionCookie(res.headers['set-cookie']),
+    csrfToken: body.csrfToken,
+  };
+}
+
+/**
+ * Admin invites a new email with `role` to a workspace and the invitee accepts with a password
+ * of their own; returns that user's session.
+ */
 export async function addMember(
   t: TestApp,
   admin: TestSession,
@@ -96,14 +142,8 @@ export async function addMember(
   role: TWorkspaceRole,
 ): Promise<TestSession> {
   const email = testEmail(role);
-  const password = testPassword();
-  const res = await call(t, admin, 'POST', `/api/workspaces/${workspaceId}/members`, {
-    email,
-    password,
-    role,
-  });
-  if (res.statusCode !== 201) throw new Error(`add member failed: ${res.statusCode} ${res.body}`);
-  return login(t, email, password);
+  const { token } = await invite(t, admin, workspaceId, email, role);
+  return acceptAsNewAccount(t, token, email, testPassword());
 }
 
 /** The setup admin's workspace with a new editor and a new viewer in it. */
@@ -122,29 +162,23 @@ export async function workspaceRoles(t: TestApp): Promise<{
 
 /**
  * A second workspace whose admin is not a member of the first one, for "does not return X of
- * another workspace" tests. The account is made through a scratch workspace of the setup admin.
+ * another workspace" tests. The setup admin (an instance admin: only they create workspaces by
+ * default) creates it, invites a new account as its admin, and leaves it.
  */
 export async function otherWorkspace(t: TestApp): Promise<TestSession & { workspaceId: string }> {
   const first = await setupOrReuse(t);
-  const scratch = await call(t, first, 'POST', '/api/workspaces', { name: 'Scratch' });
-  const email = testEmail('other');
-  const password = testPassword();
-  const added = await call(
+  const ws = await call(t, first, 'POST', '/api/workspaces', { name: 'Other Co' });
+  if (ws.statusCode !== 201) throw new Error(`create workspace failed: ${ws.body}`);
+  const workspaceId = ws.json<{ id: string }>().id;
+  const session = await addMember(t, first, workspaceId, 'admin');
+  const left = await call(
     t,
     first,
-    'POST',
-    `/api/workspaces/${scratch.json<{ id: string }>().id}/members`,
-    {
-      email,
-      password,
-      role: 'viewer',
-    },
+    'DELETE',
+    `/api/workspaces/${workspaceId}/members/${first.userId}`,
   );
-  if (added.statusCode !== 201) throw new Error(`create user failed: ${added.body}`);
-  const session = await login(t, email, password);
-  const ws = await call(t, session, 'POST', '/api/workspaces', { name: 'Other Co' });
-  if (ws.statusCode !== 201) throw new Error(`create workspace failed: ${ws.body}`);
-  return { ...session, workspaceId: ws.json<{ id: string }>().id };
+  if (left.statusCode !== 204) throw new Error(`leave workspace failed: ${left.body}`);
+  return { ...session, workspaceId };
 }
 
 const firstAdmins = new WeakMap<TestApp, TestSession & { workspaceId: string }>();

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addMember,
   call,
+  invite,
   otherWorkspace,
   setupOrReuse,
   TestSession,
@@ -20,6 +21,8 @@ interface Ctx {
   targetUserId: string;
   /** A viewer the remove-member row removes (a fresh one per case). */
   removableUserId: string;
+  /** A pending invitation (a fresh one per case for revoke). */
+  invitationId: string;
   /** A REST datasource, a published app and its saved query, made by the admin. */
   datasourceId: string;
   appId: string;
@@ -27,7 +30,7 @@ interface Ctx {
 }
 
 /** Resources a DELETE row removes: each case gets a fresh one. */
-type Fresh = 'datasource' | 'app' | 'query' | 'member';
+type Fresh = 'datasource' | 'app' | 'query' | 'member' | 'invitation';
 
 /** One route: the least role it needs, and the status a caller with that role gets. */
 interface Route {
@@ -74,12 +77,43 @@ const ROUTES: Route[] = [
     ok: 200,
   },
   {
-    name: 'add member',
+    // Removed: members join by invitation. An admin gets 400 naming the invitation route.
+    name: 'add member (by invitation only)',
     method: 'POST',
     path: (c) => `/api/workspaces/${c.wid}/members`,
     body: () => ({ email: testEmail('matrix'), password: testPassword(), role: 'viewer' }),
     min: 'admin',
+    ok: 400,
+  },
+  {
+    name: 'invite member',
+    method: 'POST',
+    path: (c) => `/api/workspaces/${c.wid}/invitations`,
+    body: () => ({ email: testEmail('matrix'), role: 'viewer' }),
+    min: 'admin',
     ok: 201,
+  },
+  {
+    name: 'list invitations',
+    method: 'GET',
+    path: (c) => `/api/workspaces/${c.wid}/invitations`,
+    min: 'admin',
+    ok: 200,
+  },
+  {
+    name: 'resend invitation',
+    method: 'POST',
+    path: (c) => `/api/workspaces/${c.wid}/invitations/${c.invitationId}/resend`,
+    min: 'admin',
+    ok: 201,
+  },
+  {
+    name: 'revoke invitation',
+    method: 'DELETE',
+    path: (c) => `/api/workspaces/${c.wid}/invitations/${c.invitationId}`,
+    min: 'admin',
+    ok: 204,
+    fresh: 'invitation',
   },
   {
     name: 'change role',
@@ -286,15 +320,14 @@ function expected(route: Route, caller: Caller): number | 'gate' {
   return RANK[caller] >= RANK[route.min] ? route.ok : 403;
 }
 
-/** Adds a new viewer to the workspace (no sign-in); returns its user id. */
+/** Adds a new viewer to the workspace (invited, accepted); returns its user id. */
 async function seedMember(t: TestApp, admin: TestSession, wid: string): Promise<string> {
-  const res = await call(t, admin, 'POST', `/api/workspaces/${wid}/members`, {
-    email: testEmail('removable'),
-    password: testPassword(),
-    role: 'viewer',
-  });
-  if (res.statusCode !== 201) throw new Error(`member: ${res.statusCode} ${res.body}`);
-  return res.json<{ userId: string }>().userId;
+  return (await addMember(t, admin, wid, 'viewer')).userId;
+}
+
+/** A new pending invitation of the workspace; returns its id. */
+async function seedInvitation(t: TestApp, admin: TestSession, wid: string): Promise<string> {
+  return (await invite(t, admin, wid, testEmail('invited'), 'viewer')).id;
 }
 
 /** Creates a datasource, an app with one saved query, and publishes it; returns their ids. */
@@ -334,6 +367,7 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('access matrix (%s)', (stor
       wid: admin.workspaceId,
       targetUserId: target.userId,
       removableUserId: await seedMember(t, admin, admin.workspaceId),
+      invitationId: await seedInvitation(t, admin, admin.workspaceId),
       ...(await seedResources(t, admin, admin.workspaceId)),
     };
   });
@@ -349,9 +383,11 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('access matrix (%s)', (stor
     const c =
       route.fresh === 'member'
         ? { ...ctx, removableUserId: await seedMember(t, sessions.admin, ctx.wid) }
-        : route.fresh
-          ? { ...ctx, ...(await seedResources(t, sessions.admin, ctx.wid)) }
-          : ctx;
+        : route.fresh === 'invitation'
+          ? { ...ctx, invitationId: await seedInvitation(t, sessions.admin, ctx.wid) }
+          : route.fresh
+            ? { ...ctx, ...(await seedResources(t, sessions.admin, ctx.wid)) }
+            : ctx;
     const res = await call(t, session, route.method, route.path(c), route.body?.(c));
     const want = expected(route, caller);
     const got = {

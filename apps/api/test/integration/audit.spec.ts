@@ -16,6 +16,7 @@ import { vaultRotateCommand } from '../../src/credential-vault/vault.commands';
 import {
   addMember,
   call,
+  invite,
   login,
   otherWorkspace,
   setupOrReuse,
@@ -136,13 +137,12 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('audit log (%s)', (store) =
 
   it('member added, role changed, workspace created: exactly one entry each', async () => {
     const email = testEmail('member');
-    const added = await call(t, admin, 'POST', `/api/workspaces/${admin.workspaceId}/members`, {
-      email,
+    const { id: invitationId, token } = await invite(t, admin, admin.workspaceId, email, 'viewer');
+    const added = await call(t, undefined, 'POST', `/api/invitations/${token}/accept`, {
       password: 'Canary-MemberPw-4411-long',
-      role: 'viewer',
     });
-    expect(added.statusCode).toBe(201);
-    const userId = added.json<{ userId: string }>().userId;
+    expect(added.statusCode).toBe(200);
+    const userId = added.json<{ user: { id: string } }>().user.id;
     const changed = await call(
       t,
       admin,
@@ -157,12 +157,13 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('audit log (%s)', (store) =
     const byTarget = await listAll(t, admin, admin.workspaceId, `&targetId=${userId}`);
     const memberEntries = byTarget.filter((e) => e.action.startsWith('member.'));
     expect(memberEntries.map((e) => e.action)).toEqual(['member.role_changed', 'member.added']);
+    // The invitee adds themself by accepting the admin's invitation.
     expect(memberEntries[1]).toMatchObject({
-      actor: { userId: admin.userId, email: admin.email },
+      actor: { userId, email },
       workspaceId: admin.workspaceId,
       target: { type: 'user', id: userId },
       correlationId: added.headers['x-correlation-id'],
-      details: { email, role: 'viewer', accountCreated: true },
+      details: { email, role: 'viewer', accountCreated: true, invitationId },
     });
     expect(memberEntries[0]).toMatchObject({
       correlationId: changed.headers['x-correlation-id'],
@@ -344,11 +345,7 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('audit log (%s)', (store) =
 
   it('entries of one workspace never show in another', async () => {
     const other = await otherWorkspace(t);
-    await call(t, other, 'POST', `/api/workspaces/${other.workspaceId}/members`, {
-      email: testEmail('b-member'),
-      password: 'A-strong-password-123',
-      role: 'viewer',
-    });
+    await addMember(t, other, other.workspaceId, 'viewer');
     const mine = await listAll(t, admin, admin.workspaceId);
     const theirs = await listAll(t, other, other.workspaceId);
     expect(theirs.some((e) => e.action === 'member.added')).toBe(true);
@@ -363,11 +360,10 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('audit log (%s)', (store) =
 
   it('an existing account added to a workspace: its later sign-ins go to the person only (issue 15 item 6)', async () => {
     const person = await otherWorkspace(t);
-    const added = await call(t, admin, 'POST', `/api/workspaces/${admin.workspaceId}/members`, {
-      email: person.email,
-      role: 'viewer',
-    });
-    expect(added.statusCode).toBe(201);
+    // The person joins by invitation, accepting while signed in as themselves.
+    const { token } = await invite(t, admin, admin.workspaceId, person.email, 'viewer');
+    const added = await call(t, person, 'POST', `/api/invitations/${token}/accept`, {});
+    expect(added.statusCode).toBe(200);
     const bad = await t.app.inject({
       method: 'POST',
       url: '/api/auth/login',

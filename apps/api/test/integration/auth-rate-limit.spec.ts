@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseThrottlerStorage } from '../../src/auth/database-throttler.storage';
-import { call, login, setupOrReuse, testEmail, testPassword } from '../harness/auth-fixtures';
+import { addMember, call, setupOrReuse, testEmail } from '../harness/auth-fixtures';
 import { createTestApp, MetadataStore, TestApp } from '../harness/test-app';
 
 function attempt(
@@ -36,18 +36,11 @@ function deviceCookieOf(res: { cookies: { name: string; value: string }[] }) {
   };
 }
 
-/** A new account in the setup admin's workspace. */
-async function newAccount(t: TestApp, label: string) {
+/** A new account in the setup admin's workspace (invited, accepted). */
+async function newAccount(t: TestApp) {
   const admin = await setupOrReuse(t);
-  const email = testEmail(label);
-  const password = testPassword();
-  const added = await call(t, admin, 'POST', `/api/workspaces/${admin.workspaceId}/members`, {
-    email,
-    password,
-    role: 'viewer',
-  });
-  if (added.statusCode !== 201) throw new Error(`add member failed: ${added.body}`);
-  return { email, password };
+  const member = await addMember(t, admin, admin.workspaceId, 'viewer');
+  return { email: member.email, password: member.password };
 }
 
 describe.each<MetadataStore>(['sqlite', 'postgres'])('sign-in rate limits (%s)', (store) => {
@@ -116,16 +109,9 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('sign-in rate limits (%s)',
 
   it('two-factor checks of a signed-in account are limited too', async () => {
     const admin = await setupOrReuse(t);
-    // The setup admin's login is blocked by the first test: add a fresh account.
-    const email = testEmail('totp');
-    const password = testPassword();
-    const added = await call(t, admin, 'POST', `/api/workspaces/${admin.workspaceId}/members`, {
-      email,
-      password,
-      role: 'viewer',
-    });
-    expect(added.statusCode).toBe(201);
-    const user = await login(t, email, password);
+    // The setup admin's login is blocked by the first test: a fresh account, signed in by
+    // accepting its invitation.
+    const user = await addMember(t, admin, admin.workspaceId, 'viewer');
     await call(t, user, 'POST', '/api/auth/two-factor/enrol');
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {
@@ -138,7 +124,7 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('sign-in rate limits (%s)',
   });
 
   it('known device: the owner still signs in while a guesser has locked the account (issue 15 item 8)', async () => {
-    const owner = await newAccount(t, 'owner');
+    const owner = await newAccount(t);
     const first = await attempt(t, owner.email, owner.password, '198.19.0.10');
     expect(first.statusCode).toBe(200);
     const device = deviceCookieOf(first);
@@ -176,8 +162,8 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('sign-in rate limits (%s)',
   });
 
   it('a device cookie of another account, or a made-up one, is not exempted', async () => {
-    const victim = await newAccount(t, 'victim');
-    const attacker = await newAccount(t, 'attacker');
+    const victim = await newAccount(t);
+    const attacker = await newAccount(t);
     const own = deviceCookieOf(await attempt(t, attacker.email, attacker.password, '198.19.0.20'));
     const guesses: number[] = [];
     for (let i = 0; i < 3; i++) {
@@ -197,7 +183,7 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('sign-in rate limits (%s)',
   });
 
   it('a known device has its own counter, and attempts from it still count for the address', async () => {
-    const owner = await newAccount(t, 'device-counter');
+    const owner = await newAccount(t);
     const device = deviceCookieOf(await attempt(t, owner.email, owner.password, '198.19.0.30'));
     // Wrong passwords from the known device: limited per device (3 here), not per account.
     const statuses: number[] = [];
@@ -215,7 +201,7 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('sign-in rate limits (%s)',
     expect((await attempt(t, owner.email, owner.password, '198.19.0.41')).statusCode).toBe(200);
 
     // The per-address limit (6) still holds a known device.
-    const other = await newAccount(t, 'device-address');
+    const other = await newAccount(t);
     const otherDevice = deviceCookieOf(
       await attempt(t, other.email, other.password, '198.19.0.50'),
     );
@@ -299,7 +285,7 @@ describe('sign-in rate limits shared by two API replicas on one PostgreSQL', () 
   });
 
   it('a device cookie from one replica is known to the other, and device counters are shared', async () => {
-    const owner = await newAccount(a, 'replica-owner');
+    const owner = await newAccount(a);
     const device = deviceCookieOf(await attempt(a, owner.email, owner.password, '198.19.1.60'));
     for (let i = 0; i < 5; i++) {
       await attempt(i % 2 === 0 ? a : b, owner.email, 'Wrong-password-123', '198.18.2.1');

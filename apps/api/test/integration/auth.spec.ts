@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addMember,
   call,
+  invite,
   login,
   otherWorkspace,
   setupOrReuse,
@@ -89,11 +90,10 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('accounts and sessions (%s)
 
   it('refuses weak passwords with a message naming the field', async () => {
     const admin = await setupOrReuse(t);
+    const { token } = await invite(t, admin, admin.workspaceId, testEmail(), 'viewer');
     for (const password of ['short-pw', 'password1234']) {
-      const res = await call(t, admin, 'POST', `/api/workspaces/${admin.workspaceId}/members`, {
-        email: testEmail(),
+      const res = await call(t, undefined, 'POST', `/api/invitations/${token}/accept`, {
         password,
-        role: 'viewer',
       });
       expect(res.statusCode).toBe(400);
       expect(res.json().message).toMatch(/^password: /);
@@ -186,20 +186,17 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('accounts and sessions (%s)
     expect((await call(t, viewer, 'GET', `/api/workspaces/${admin.workspaceId}`)).json().role).toBe(
       'viewer',
     );
-    expect(
-      (
-        await call(t, editor, 'POST', url, {
-          email: testEmail(),
-          password: testPassword(),
-          role: 'admin',
-        })
-      ).statusCode,
-    ).toBe(403);
+    const invitations = `/api/workspaces/${admin.workspaceId}/invitations`;
+    for (const who of [editor, viewer]) {
+      expect(
+        (await call(t, who, 'POST', invitations, { email: testEmail(), role: 'admin' })).statusCode,
+      ).toBe(403);
+    }
     const demote = await call(t, admin, 'PATCH', `${url}/${admin.userId}`, { role: 'viewer' });
     expect(demote.statusCode).toBe(409);
     const promote = await call(t, admin, 'PATCH', `${url}/${viewer.userId}`, { role: 'editor' });
     expect(promote.json().role).toBe('editor');
-    const dup = await call(t, admin, 'POST', url, { email: editor.email, role: 'viewer' });
+    const dup = await call(t, admin, 'POST', invitations, { email: editor.email, role: 'viewer' });
     expect(dup.statusCode).toBe(409);
   });
 

@@ -214,7 +214,10 @@ describe('route fuzzing (every route, three roles)', () => {
     if (p.endsWith('/run')) return { params: { name: 'alice' } };
     if (p.endsWith('/apps') || p.endsWith('/apps/{appId}'))
       return { name: 'a', definition: { components: [] } };
-    if (p.endsWith('/members')) return { email: 'm@example.test', role: 'viewer' };
+    if (p.endsWith('/members') || p.endsWith('/invitations'))
+      return { email: 'm@example.test', role: 'viewer' };
+    if (p.endsWith('/accept')) return { password: 'A-long-enough-password-1' };
+    if (p.endsWith('/instance/settings')) return { workspaceCreation: 'everyone' };
     if (p.endsWith('/members/{userId}')) return { role: 'editor' };
     if (p.endsWith('/auth/login')) return { email: admin.email, password: 'wrong-password-1' };
     if (p.endsWith('/setup')) return { email: 'a@example.test', password: 'x', workspaceName: 'w' };

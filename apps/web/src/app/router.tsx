@@ -4,6 +4,7 @@ import { AuditPage } from '../features/audit/audit-page';
 import { RequireAuth } from '../features/auth/require-auth';
 import { SetupPage } from '../features/auth/setup-page';
 import { SignInPage } from '../features/auth/sign-in-page';
+import { InvitePage } from '../features/invitations/invite-page';
 import { MembersPage } from '../features/members/members-page';
 import { FirstWorkspaceRedirect, WorkspaceHomePage } from '../features/workspaces/workspace-pages';
 import { builderRoutes, viewerRoute } from '../features/editor/feature-routes';
@@ -19,6 +20,7 @@ export const router = createBrowserRouter([
       { path: '/', element: <HomePage /> },
       { path: '/sign-in', element: <SignInPage /> },
       { path: '/setup', element: <SetupPage /> },
+      { path: '/invite/:token', element: <InvitePage /> },
       {
         element: <RequireAuth />,
         children: [

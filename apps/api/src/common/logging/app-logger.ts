@@ -1,6 +1,7 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { DestinationStream, Logger } from 'pino';
-import { redactText } from './redact-text';
+import type { FastifyRequest } from 'fastify';
+import { redactText, redactUrl } from './redact-text';
 
 /**
  * Paths pino removes from every log line (https://getpino.io/#/docs/redaction). Request logs
@@ -35,10 +36,23 @@ export function createAppLogger(level: string, stream?: DestinationStream): Logg
       base: { service: 'bastion-api' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
+      // Replaces Fastify's request serializer (same fields): the URL may carry an invitation
+      // token (`/api/invitations/<token>`), which must never reach a log line.
+      serializers: { req: serializeRequest },
       formatters: { level: (label) => ({ level: label }) },
     },
     stream,
   );
+}
+
+function serializeRequest(req: FastifyRequest) {
+  return {
+    method: req.method,
+    url: redactUrl(req.url),
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
 }
 
 /** Routes Nest's `Logger` calls into pino, so every line is one JSON format. */

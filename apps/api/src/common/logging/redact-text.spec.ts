@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactText } from './redact-text';
+import { redactText, redactUrl } from './redact-text';
 
 describe('redactText', () => {
   it.each([
@@ -16,5 +16,21 @@ describe('redactText', () => {
 
   it('leaves ordinary text alone', () => {
     expect(redactText('relation "people" does not exist')).toBe('relation "people" does not exist');
+  });
+});
+
+describe('redactUrl', () => {
+  const token = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-AbCdE';
+  it('masks an invitation token in an API or web path', () => {
+    expect(redactUrl(`/api/invitations/${token}/accept`)).toBe(
+      '/api/invitations/[redacted]/accept',
+    );
+    expect(redactUrl(`/invite/${token}`)).toBe('/invite/[redacted]');
+    expect(redactText(`GET /api/invitations/${token} failed`)).not.toContain(token);
+  });
+
+  it('keeps invitation ids (UUIDs) readable', () => {
+    const url = '/api/workspaces/w/invitations/11111111-1111-4111-8111-111111111111/resend';
+    expect(redactUrl(url)).toBe(url);
   });
 });

@@ -6,6 +6,8 @@ import { AuditEvents1764400500000 } from '../../audit/migrations/1764400500000-a
 import { Datasources1764400300000 } from '../../datasources/migrations/1764400300000-datasources';
 import { Apps1764400400000 } from '../../apps/migrations/1764400400000-apps';
 import { SessionPublicIds1764400600000 } from '../../auth/migrations/1764400600000-session-public-ids';
+import { InstanceAdmins1764400700000 } from '../../auth/migrations/1764400700000-instance-admins';
+import { Invitations1764400710000 } from '../../workspaces/migrations/1764400710000-invitations';
 import { SessionSignInMethods1764400800000 } from '../../auth/migrations/1764400800000-session-sign-in-methods';
 import { KnownDevices1764401000000 } from '../../auth/migrations/1764401000000-known-devices';
 import { AuditTargetIndex1764401100000 } from '../../audit/migrations/1764401100000-audit-target-index';
@@ -23,6 +25,8 @@ export const MIGRATIONS = [
   Datasources1764400300000,
   Apps1764400400000,
   SessionPublicIds1764400600000,
+  InstanceAdmins1764400700000,
+  Invitations1764400710000,
   SessionSignInMethods1764400800000,
   KnownDevices1764401000000,
   AuditTargetIndex1764401100000,

@@ -5,6 +5,7 @@ import type {
   TSessionListResponse,
   TTwoFactorEnrolResponse,
   TTwoFactorStatusResponse,
+  TInstanceSettings,
   TWorkspace,
 } from '@bastion/contracts';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -121,5 +122,29 @@ export function useMyAuditEvents() {
         `/api/me/audit-events?limit=20${pageParam ? `&cursor=${pageParam}` : ''}`,
       ),
     getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+}
+
+const INSTANCE_SETTINGS_KEY = ['instance-settings'] as const;
+
+/** `GET /api/instance/settings` (instance admins only; `enabled` false for everyone else). */
+export function useInstanceSettings(enabled: boolean) {
+  return useQuery({
+    queryKey: INSTANCE_SETTINGS_KEY,
+    queryFn: () => apiRequest<TInstanceSettings>('GET', '/api/instance/settings'),
+    enabled,
+  });
+}
+
+/** `PATCH /api/instance/settings` (instance admins): who may create workspaces. */
+export function useUpdateInstanceSettings() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: TInstanceSettings) =>
+      apiRequest<TInstanceSettings>('PATCH', '/api/instance/settings', body),
+    onSuccess: async (settings) => {
+      queryClient.setQueryData(INSTANCE_SETTINGS_KEY, settings);
+      await queryClient.invalidateQueries({ queryKey: ME_QUERY_KEY });
+    },
   });
 }

@@ -45,24 +45,38 @@ const entry = (sequence: string, over: Partial<TAuditEvent>): TAuditEvent => ({
 });
 
 /** A fake API for the account page; DELETE of a session takes it out of the list. */
-function fakeApi() {
+function fakeApi(me: { isInstanceAdmin?: boolean; canCreateWorkspaces?: boolean } = {}) {
+  let workspaceCreation = 'instance_admins';
   let sessions = [
     session(CURRENT, true, 'Firefox', 'password+totp'),
     session(LAPTOP, false, 'Safari'),
   ];
-  const calls: { method: string; url: string }[] = [];
+  const calls: { method: string; url: string; body?: unknown }[] = [];
   vi.stubGlobal(
     'fetch',
     vi.fn((url: string, init: RequestInit = {}) => {
       const method = init.method ?? 'GET';
-      calls.push({ method, url });
+      calls.push({ method, url, body: init.body });
+      if (url === '/api/instance/settings') {
+        if (method === 'PATCH') {
+          workspaceCreation = (JSON.parse(init.body as string) as { workspaceCreation: string })
+            .workspaceCreation;
+        }
+        return Promise.resolve(json(200, { workspaceCreation }));
+      }
       if (url === '/api/me') {
         return Promise.resolve(
           json(200, {
-            user: { id: 'u', email: 'ada@example.test', twoFactorEnabled: false },
+            user: {
+              id: 'u',
+              email: 'ada@example.test',
+              twoFactorEnabled: false,
+              isInstanceAdmin: me.isInstanceAdmin ?? false,
+            },
             memberships: [],
             csrfToken: 'csrf-1',
             signInMethod: 'password+totp',
+            canCreateWorkspaces: me.canCreateWorkspaces ?? false,
           }),
         );
       }
@@ -193,5 +207,32 @@ describe('AccountPage: recent sign-ins', () => {
       '/api/me/audit-events?limit=20',
       '/api/me/audit-events?limit=20&cursor=7',
     ]);
+  });
+});
+
+describe('AccountPage: workspaces and instance settings', () => {
+  it('hides "New workspace" and the instance settings from a user who may not use them', async () => {
+    const calls = fakeApi();
+    renderPage();
+    expect(await screen.findByRole('region', { name: 'Sessions' })).toBeInTheDocument();
+    expect(screen.queryByRole('form', { name: 'New workspace' })).toBeNull();
+    expect(screen.queryByRole('region', { name: 'Instance settings' })).toBeNull();
+    expect(calls.some((c) => c.url === '/api/instance/settings')).toBe(false);
+  });
+
+  it('an instance admin opens workspace creation to everyone', async () => {
+    const calls = fakeApi({ isInstanceAdmin: true, canCreateWorkspaces: true });
+    renderPage();
+    const user = userEvent.setup();
+    expect(await screen.findByRole('form', { name: 'New workspace' })).toBeInTheDocument();
+    const section = await screen.findByRole('region', { name: 'Instance settings' });
+    expect(await within(section).findByLabelText('Instance admins only')).toBeChecked();
+    await user.click(within(section).getByLabelText('Every signed-in user'));
+    await vi.waitFor(() =>
+      expect(within(section).getByLabelText('Every signed-in user')).toBeChecked(),
+    );
+    const patch = calls.find((c) => c.method === 'PATCH');
+    expect(patch?.url).toBe('/api/instance/settings');
+    expect(JSON.parse(String(patch?.body))).toEqual({ workspaceCreation: 'everyone' });
   });
 });

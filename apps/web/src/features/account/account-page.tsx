@@ -1,4 +1,4 @@
-import type { TSessionInfo } from '@bastion/contracts';
+import type { TSessionInfo, TWorkspaceCreationPolicy } from '@bastion/contracts';
 import { FormEvent, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { toast } from 'sonner';
@@ -9,8 +9,10 @@ import { useSignOut } from '../workspaces/session-menu';
 import {
   useChangePassword,
   useCreateWorkspace,
+  useInstanceSettings,
   useRevokeSession,
   useSessions,
+  useUpdateInstanceSettings,
 } from './account-api';
 import { RecentSignInsSection } from './recent-sign-ins-section';
 import { TwoFactorSection } from './two-factor-section';
@@ -195,9 +197,51 @@ function CreateWorkspaceSection() {
   );
 }
 
+/** Instance admins: who may create workspaces (`workspaceCreation`). */
+function InstanceSettingsSection() {
+  const settings = useInstanceSettings(true);
+  const update = useUpdateInstanceSettings();
+  if (settings.isPending) return <Loading label="Loading instance settings…" />;
+  if (settings.isError) return <ErrorNotice error={settings.error} />;
+  const onChange = (workspaceCreation: TWorkspaceCreationPolicy) =>
+    update.mutate(
+      { workspaceCreation },
+      { onSuccess: () => toast.success('Instance setting saved') },
+    );
+  return (
+    <section aria-labelledby="instance-title" className="card">
+      <h2 id="instance-title">Instance settings</h2>
+      <p>You are an instance admin of this Bastion.</p>
+      <fieldset disabled={update.isPending}>
+        <legend>Who may create workspaces</legend>
+        <label className="checkbox">
+          <input
+            type="radio"
+            name="workspace-creation"
+            checked={settings.data.workspaceCreation === 'instance_admins'}
+            onChange={() => onChange('instance_admins')}
+          />
+          Instance admins only
+        </label>
+        <label className="checkbox">
+          <input
+            type="radio"
+            name="workspace-creation"
+            checked={settings.data.workspaceCreation === 'everyone'}
+            onChange={() => onChange('everyone')}
+          />
+          Every signed-in user
+        </label>
+      </fieldset>
+      {update.isError && <ErrorNotice error={update.error} title="Not saved" />}
+    </section>
+  );
+}
+
 /**
- * `/account`: two-factor, password, sessions and sign out everywhere, recent sign-ins, new
- * workspace.
+ * `/account`: two-factor, password, sessions and sign out everywhere, recent sign-ins; a new
+ * workspace when the instance allows this user to create one; instance settings for instance
+ * admins.
  */
 export function AccountPage() {
   const me = useMe();
@@ -211,7 +255,8 @@ export function AccountPage() {
       <ChangePasswordSection />
       <SessionsSection />
       <RecentSignInsSection />
-      <CreateWorkspaceSection />
+      {me.data?.canCreateWorkspaces && <CreateWorkspaceSection />}
+      {me.data?.user.isInstanceAdmin && <InstanceSettingsSection />}
     </div>
   );
 }

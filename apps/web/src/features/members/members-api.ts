@@ -1,10 +1,17 @@
-import type { TMember, TWorkspace, TWorkspaceRole } from '@bastion/contracts';
+import type {
+  TCreatedInvitation,
+  TInvitation,
+  TMember,
+  TWorkspace,
+  TWorkspaceRole,
+} from '@bastion/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { apiRequest } from '../../lib/api-client';
 import { ME_QUERY_KEY } from '../auth/use-me';
 
 const membersKey = (wid: string) => ['workspaces', wid, 'members'] as const;
 const workspaceKey = (wid: string) => ['workspaces', wid] as const;
+const invitationsKey = (wid: string) => ['workspaces', wid, 'invitations'] as const;
 
 /** `GET /api/workspaces/:wid` (any member). */
 export function useWorkspace(workspaceId: string) {
@@ -22,12 +29,47 @@ export function useMembers(workspaceId: string) {
   });
 }
 
-export function useAddMember(workspaceId: string) {
+/** `GET /api/workspaces/:wid/invitations` (admin): pending invitations, never their links. */
+export function useInvitations(workspaceId: string) {
+  return useQuery({
+    queryKey: invitationsKey(workspaceId),
+    queryFn: () => apiRequest<TInvitation[]>('GET', `/api/workspaces/${workspaceId}/invitations`),
+  });
+}
+
+/**
+ * `POST /api/workspaces/:wid/invitations` {email,role} (admin) -> the invitation with its link,
+ * shown once: the server keeps only a hash of it.
+ */
+export function useCreateInvitation(workspaceId: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (body: { email: string; role: TWorkspaceRole; password?: string }) =>
-      apiRequest<TMember>('POST', `/api/workspaces/${workspaceId}/members`, body),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: membersKey(workspaceId) }),
+    mutationFn: (body: { email: string; role: TWorkspaceRole }) =>
+      apiRequest<TCreatedInvitation>('POST', `/api/workspaces/${workspaceId}/invitations`, body),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: invitationsKey(workspaceId) }),
+  });
+}
+
+/** `POST /api/workspaces/:wid/invitations/:id/resend` (admin): a new link; the old one is dead. */
+export function useResendInvitation(workspaceId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) =>
+      apiRequest<TCreatedInvitation>(
+        'POST',
+        `/api/workspaces/${workspaceId}/invitations/${id}/resend`,
+      ),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: invitationsKey(workspaceId) }),
+  });
+}
+
+/** `DELETE /api/workspaces/:wid/invitations/:id` (admin): the link stops working. */
+export function useRevokeInvitation(workspaceId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) =>
+      apiRequest<void>('DELETE', `/api/workspaces/${workspaceId}/invitations/${id}`),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: invitationsKey(workspaceId) }),
   });
 }
 

@@ -1,4 +1,4 @@
-import type { TMember, TWorkspaceRole } from '@bastion/contracts';
+import type { TCreatedInvitation, TMember, TWorkspaceRole } from '@bastion/contracts';
 import { FormEvent, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { toast } from 'sonner';
@@ -8,10 +8,13 @@ import { Loading } from '../../components/loading';
 import { useMe } from '../auth/use-me';
 import { useCurrentWorkspace } from '../workspaces/use-current-workspace';
 import {
-  useAddMember,
   useChangeRole,
+  useCreateInvitation,
+  useInvitations,
   useMembers,
   useRemoveMember,
+  useResendInvitation,
+  useRevokeInvitation,
   useUpdateWorkspace,
   useWorkspace,
 } from './members-api';
@@ -40,26 +43,63 @@ function RequireTwoFactorToggle({ workspaceId }: { workspaceId: string }) {
   );
 }
 
-function AddMemberForm({ workspaceId }: { workspaceId: string }) {
-  const add = useAddMember(workspaceId);
+/**
+ * An invitation link, shown once (the server keeps only its hash), with a copy button. The
+ * admin passes it on to the invitee by a channel of their choice.
+ */
+function InviteLink({ invitation }: { invitation: TCreatedInvitation }) {
+  const copy = () => {
+    navigator.clipboard.writeText(invitation.inviteUrl).then(
+      () => toast.success('Invitation link copied'),
+      () => toast.error('Copy failed; select the link and copy it by hand'),
+    );
+  };
+  return (
+    <div role="status" className="notice">
+      <p>
+        Invitation for {invitation.email} ({invitation.role}). Send this link to them; it is shown
+        only now, works once and expires on {new Date(invitation.expiresAt).toLocaleString()}.
+      </p>
+      <label>
+        Invitation link
+        <input readOnly value={invitation.inviteUrl} onFocus={(e) => e.target.select()} />
+      </label>
+      <button type="button" className="secondary" onClick={copy}>
+        Copy link
+      </button>
+    </div>
+  );
+}
+
+function InviteForm({
+  workspaceId,
+  onCreated,
+}: {
+  workspaceId: string;
+  onCreated: (invitation: TCreatedInvitation) => void;
+}) {
+  const create = useCreateInvitation(workspaceId);
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<TWorkspaceRole>('viewer');
-  const [password, setPassword] = useState('');
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
-    add.mutate(
-      { email, role, ...(password ? { password } : {}) },
+    create.mutate(
+      { email, role },
       {
-        onSuccess: () => {
+        onSuccess: (invitation) => {
           setEmail('');
-          setPassword('');
+          onCreated(invitation);
         },
       },
     );
   };
   return (
-    <form onSubmit={onSubmit} aria-label="Add member">
-      <h2>Add a member</h2>
+    <form onSubmit={onSubmit} aria-label="Invite a member">
+      <h2>Invite a member</h2>
+      <p>
+        They get a single-use link and choose their own password (or accept while signed in, if they
+        already have an account). They become a member once they accept.
+      </p>
       <label>
         Email
         <input type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
@@ -74,22 +114,94 @@ function AddMemberForm({ workspaceId }: { workspaceId: string }) {
           ))}
         </select>
       </label>
-      <label>
-        Initial password (only for a new account)
-        <input
-          type="password"
-          autoComplete="new-password"
-          minLength={12}
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-        />
-      </label>
-      <button type="submit" disabled={add.isPending}>
-        {add.isPending ? 'Adding…' : 'Add member'}
+      <button type="submit" disabled={create.isPending}>
+        {create.isPending ? 'Inviting…' : 'Create invitation link'}
       </button>
-      {add.isSuccess && <p role="status">Added {add.data.email}.</p>}
-      {add.isError && <ErrorNotice error={add.error} />}
+      {create.isError && <ErrorNotice error={create.error} title="Not invited" />}
     </form>
+  );
+}
+
+/** Pending invitations with Resend (a new link, the old one dies) and Revoke. */
+function PendingInvitations({
+  workspaceId,
+  onResent,
+}: {
+  workspaceId: string;
+  onResent: (invitation: TCreatedInvitation) => void;
+}) {
+  const invitations = useInvitations(workspaceId);
+  const resend = useResendInvitation(workspaceId);
+  const revoke = useRevokeInvitation(workspaceId);
+  if (invitations.isPending) return <Loading label="Loading invitations…" />;
+  if (invitations.isError) return <ErrorNotice error={invitations.error} />;
+  return (
+    <section aria-labelledby="pending-invitations-title">
+      <h2 id="pending-invitations-title">Pending invitations</h2>
+      {invitations.data.length === 0 ? (
+        <p className="muted">No pending invitations.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Email</th>
+              <th scope="col">Role</th>
+              <th scope="col">Expires</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {invitations.data.map((i) => (
+              <tr key={i.id}>
+                <td>{i.email}</td>
+                <td>{i.role}</td>
+                <td>{i.expired ? 'Expired' : new Date(i.expiresAt).toLocaleString()}</td>
+                <td>
+                  <button
+                    type="button"
+                    className="secondary small"
+                    aria-label={`Resend invitation to ${i.email}`}
+                    disabled={resend.isPending}
+                    onClick={() => resend.mutate(i.id, { onSuccess: onResent })}
+                  >
+                    Resend
+                  </button>{' '}
+                  <button
+                    type="button"
+                    className="secondary small danger"
+                    aria-label={`Revoke invitation to ${i.email}`}
+                    disabled={revoke.isPending}
+                    onClick={() =>
+                      revoke.mutate(i.id, {
+                        onSuccess: () => toast.success(`Revoked the invitation to ${i.email}`),
+                      })
+                    }
+                  >
+                    Revoke
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {resend.isError && <ErrorNotice error={resend.error} title="Not resent" />}
+      {revoke.isError && <ErrorNotice error={revoke.error} title="Not revoked" />}
+    </section>
+  );
+}
+
+/** The invite form, the link just made (once), and the pending invitations. */
+function InvitationsSection({ workspaceId }: { workspaceId: string }) {
+  const [shown, setShown] = useState<TCreatedInvitation | null>(null);
+  return (
+    <section className="card stack">
+      <InviteForm workspaceId={workspaceId} onCreated={setShown} />
+      {shown && <InviteLink invitation={shown} />}
+      <PendingInvitations workspaceId={workspaceId} onResent={setShown} />
+    </section>
   );
 }
 
@@ -154,8 +266,8 @@ function RemoveMemberDialog({
 }
 
 /**
- * `/w/:workspaceId/members` (admins): members and roles, adding and removing members, two-factor
- * policy. The last admin has no Remove action (the API refuses it too).
+ * `/w/:workspaceId/members` (admins): members and roles, invitations (invite, resend, revoke),
+ * removing members, two-factor policy. The last admin has no Remove action (the API refuses it too).
  */
 export function MembersPage() {
   const { workspaceId = '', membership, isAdmin } = useCurrentWorkspace();
@@ -243,9 +355,7 @@ export function MembersPage() {
           onClose={() => setRemoving(null)}
         />
       </section>
-      <section className="card">
-        <AddMemberForm workspaceId={workspaceId} />
-      </section>
+      <InvitationsSection workspaceId={workspaceId} />
     </div>
   );
 }

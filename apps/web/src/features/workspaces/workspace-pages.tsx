@@ -1,15 +1,23 @@
 import { Link, Navigate } from 'react-router';
 import { EmptyState } from '../../components/loading';
+import { useMe } from '../auth/use-me';
 import { useCurrentWorkspace } from './use-current-workspace';
 
 /** `/w`: opens the first workspace of the user (the switcher changes it). */
 export function FirstWorkspaceRedirect() {
   const { memberships } = useCurrentWorkspace();
+  const me = useMe();
   if (memberships.length === 0) {
     return (
       <section className="card">
         <EmptyState title="You are not a member of any workspace yet">
-          Ask an admin to add you, or create one from your <Link to="/account">account</Link>.
+          Ask a workspace admin for an invitation link
+          {me.data?.canCreateWorkspaces ? (
+            <>
+              , or create a workspace from your <Link to="/account">account</Link>
+            </>
+          ) : null}
+          .
         </EmptyState>
       </section>
     );

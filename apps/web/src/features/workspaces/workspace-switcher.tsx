@@ -1,12 +1,15 @@
-import { useLocation, useNavigate } from 'react-router';
+import { Link, useLocation, useNavigate } from 'react-router';
+import { useMe } from '../auth/use-me';
 import { useCurrentWorkspace } from './use-current-workspace';
 
 /**
  * Top-bar workspace picker. The current workspace lives in the URL (`/w/:workspaceId/...`), so
  * a reload or a shared link keeps it; switching keeps the section (datasources, apps, members).
+ * "New workspace" shows only when the instance lets this user create one.
  */
 export function WorkspaceSwitcher() {
   const { workspaceId, memberships } = useCurrentWorkspace();
+  const me = useMe();
   const navigate = useNavigate();
   const location = useLocation();
   if (memberships.length === 0) return null;
@@ -29,6 +32,11 @@ export function WorkspaceSwitcher() {
           </option>
         ))}
       </select>
+      {me.data?.canCreateWorkspaces && (
+        <Link to="/account#new-workspace-title" className="small">
+          New workspace
+        </Link>
+      )}
     </span>
   );
 }
