@@ -56,6 +56,16 @@ export class AuditQueryService {
     };
   }
 
+  /** Instance-level entries (instance admins), filtered like {@link list}, newest first. */
+  async listInstance(query: TListAuditEventsQuery): Promise<TAuditEventPage> {
+    const rows = await this.repository.listInstanceLevel(toFilter(query), query.limit + 1);
+    const items = rows.slice(0, query.limit);
+    return {
+      items: items.map(toAuditEventDto),
+      nextCursor: rows.length > query.limit ? String(items[items.length - 1].sequence) : null,
+    };
+  }
+
   /** The user's own instance-level entries, newest first; `nextCursor` continues with older. */
   async listForUser(userId: string, query: TListMyAuditEventsQuery): Promise<TAuditEventPage> {
     const rows = await this.repository.listForUser(

@@ -1,4 +1,12 @@
-import { Controller, Get, Header, Query, Res, StreamableFile } from '@nestjs/common';
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  Header,
+  Query,
+  Res,
+  StreamableFile,
+} from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import {
   TAuditEventPage,
@@ -16,6 +24,7 @@ import {
   ReqMeta,
   RequestMeta,
 } from '../auth/request-context';
+import { InstanceSettingsService } from '../workspaces/instance-settings.service';
 import { WorkspaceRole } from '../workspaces/workspace-role.guard';
 import { AuditQueryService } from './audit-query.service';
 import { AuditVerifyService } from './audit-verify.service';
@@ -74,6 +83,37 @@ export class AuditController {
   @Header('cache-control', 'no-store')
   verify(@CurrentMembership() m: MembershipContext): Promise<TWorkspaceAuditVerifyResult> {
     return this.verifier.verifyWorkspace(m.workspaceId);
+  }
+}
+
+@ApiTags('audit')
+@Controller('instance/audit-events')
+export class InstanceAuditController {
+  constructor(
+    private readonly query: AuditQueryService,
+    private readonly instance: InstanceSettingsService,
+  ) {}
+
+  /**
+   * `GET /api/instance/audit-events` (instance admins): instance-level entries (no workspace:
+   * everyone's sign-ins and failed sign-ins, unknown emails included, account changes,
+   * instance settings, operator commands), newest first, with the filters and paging of the
+   * workspace list; JSON only (`format=csv|jsonl` is a 400). 403 for anyone else. Workspace
+   * entries stay with each workspace's admins.
+   */
+  @Get()
+  @Header('cache-control', 'no-store')
+  async list(
+    @CurrentUser() user: AuthUser,
+    @Query() q: ListAuditEventsDto,
+  ): Promise<TAuditEventPage> {
+    await this.instance.assertInstanceAdmin(user.id);
+    if (q.format !== 'json') {
+      throw new BadRequestException(
+        'format: instance-level entries are listed as JSON only; `pnpm cli audit verify` checks them',
+      );
+    }
+    return this.query.listInstance(q);
   }
 }
 

@@ -4,7 +4,7 @@ import { WorkspacesModule } from '../workspaces/workspaces.module';
 import { AuditChainHeadEntity } from './audit-chain-head.entity';
 import { AuditCheckpointEntity } from './audit-checkpoint.entity';
 import { AuditEventEntity } from './audit-event.entity';
-import { AuditController, MyAuditController } from './audit.controller';
+import { AuditController, InstanceAuditController, MyAuditController } from './audit.controller';
 import { AuditQueryService } from './audit-query.service';
 import { AuditRetentionService } from './audit-retention.service';
 import { AuditVerifyService } from './audit-verify.service';
@@ -21,7 +21,7 @@ import { AuditService } from './audit.service';
     WorkspacesModule,
     TypeOrmModule.forFeature([AuditEventEntity, AuditChainHeadEntity, AuditCheckpointEntity]),
   ],
-  controllers: [AuditController, MyAuditController],
+  controllers: [AuditController, InstanceAuditController, MyAuditController],
   providers: [
     AuditRepository,
     AuditService,

@@ -134,6 +134,19 @@ export class AuditRepository {
   }
 
   /**
+   * Instance-level entries (no workspace: sign-ins, failed sign-ins also for unknown emails,
+   * account changes, instance settings, operator commands), newest first, for instance admins.
+   * Entries of workspaces never match.
+   */
+  listInstanceLevel(filter: AuditEventFilter, limit: number): Promise<AuditEventEntity[]> {
+    const qb = this.dataSource.manager
+      .createQueryBuilder(AuditEventEntity, 'e')
+      .where('e.workspace_id IS NULL');
+    this.applyFilter(qb, filter);
+    return qb.orderBy('e.sequence', 'DESC').limit(limit).getMany();
+  }
+
+  /**
    * A person's own instance-level entries, newest first: entries without a workspace whose
    * actor is the user or whose target is the user's account (sign-ins, failed sign-ins for
    * the account, sign-outs, two-factor and password changes). Nobody else's entries: a failed

@@ -48,6 +48,6 @@ import { WorkspaceEntity } from './workspace.entity';
     InvitationRepository,
     InstanceSettingsService,
   ],
-  exports: [WorkspaceService, WorkspaceRepository, WorkspaceRoleGuard],
+  exports: [WorkspaceService, WorkspaceRepository, WorkspaceRoleGuard, InstanceSettingsService],
 })
 export class WorkspacesModule {}

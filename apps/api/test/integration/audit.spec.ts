@@ -358,6 +358,37 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('audit log (%s)', (store) =
     expect(mine.some((e) => e.actor?.userId === other.userId)).toBe(false);
   });
 
+  it('instance-level entries go to instance admins, not to workspace admins (issue 15 item 6)', async () => {
+    const other = await otherWorkspace(t); // a workspace admin, not an instance admin
+    const ghost = testEmail('ghost');
+    const failed = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: ghost, password: 'Wrong-password-123' },
+      remoteAddress: '192.0.2.77',
+    });
+    expect(failed.statusCode).toBe(401);
+    const url = '/api/instance/audit-events?limit=500&action=auth.login_failed';
+    // The setup admin is an instance admin: they see failed sign-ins, unknown emails included.
+    const seen = await call(t, admin, 'GET', url);
+    expect(seen.statusCode).toBe(200);
+    const items = seen.json<TAuditEventPage>().items;
+    expect(items.some((e) => e.details.email === ghost && e.ip === '192.0.2.77')).toBe(true);
+    expect(items.every((e) => e.workspaceId === null)).toBe(true);
+    const all = (
+      await call(t, admin, 'GET', '/api/instance/audit-events?limit=500')
+    ).json<TAuditEventPage>().items;
+    expect(all.every((e) => e.workspaceId === null)).toBe(true);
+    // A workspace admin is refused, and so is a member; the format of an export is refused.
+    expect((await call(t, other, 'GET', url)).statusCode).toBe(403);
+    const viewer = await addMember(t, admin, admin.workspaceId, 'viewer');
+    expect((await call(t, viewer, 'GET', url)).statusCode).toBe(403);
+    expect((await call(t, undefined, 'GET', url)).statusCode).toBe(401);
+    const csv = await call(t, admin, 'GET', '/api/instance/audit-events?format=csv');
+    expect(csv.statusCode).toBe(400);
+    expect(csv.json().message).toMatch(/^format: /);
+  });
+
   it('an existing account added to a workspace: its later sign-ins go to the person only (issue 15 item 6)', async () => {
     const person = await otherWorkspace(t);
     // The person joins by invitation, accepting while signed in as themselves.
