@@ -20,7 +20,8 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   timeout: 60_000,
-  reporter: [['list']],
+  // E2E_TIMING_LOG=1 adds each assertion's and wait's duration (support/timing-reporter.ts).
+  reporter: process.env.E2E_TIMING_LOG ? [['list'], ['./support/timing-reporter.ts']] : [['list']],
   globalSetup: './support/global-setup.ts',
   use: {
     baseURL: process.env.E2E_BASE_URL,
