@@ -27,7 +27,7 @@ export interface ApiProcess {
  * Spawns `node dist/main.js` with `env` on a free port and waits for `/api/health` = 200.
  * @throws Error with the process output when it exits or is not ready within `readyMs`.
  */
-export async function spawnApi(env: Record<string, string>, readyMs = 20_000): Promise<ApiProcess> {
+export async function spawnApi(env: Record<string, string>, readyMs = 60_000): Promise<ApiProcess> {
   assertBuilt();
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN], {
