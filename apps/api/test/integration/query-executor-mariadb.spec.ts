@@ -6,7 +6,7 @@ import { MysqlConnector } from '../../src/datasources/connectors/mysql.connector
 import { MysqlExecutor } from '../../src/query-proxy/mysql-executor';
 import { passwordOf, sqlConfigOf } from '../harness/datasource-fixtures';
 import { createEngineDb, EngineDb } from '../harness/query-engines';
-import { expectWithin } from '../harness/timing';
+import { expectWithin, noteTiming } from '../harness/timing';
 
 /**
  * MariaDB executor faults: LOAD DATA LOCAL INFILE, a statement that overrides the server-side
@@ -135,11 +135,13 @@ describe('MariaDB executor: protocol, timeouts, result sets, session locks', () 
       ];
       return Number(rows[0].free) === 1;
     };
+    const released = Date.now();
     let free = await isFree();
     for (let i = 0; i < 40 && !free; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       free = await isFree();
     }
+    noteTiming('GET_LOCK released after the run', Date.now() - released, 2_000);
     expect(free).toBe(true);
     expect((await run(single, 'SELECT 3 AS three')).rows).toEqual([{ three: 3 }]);
   });

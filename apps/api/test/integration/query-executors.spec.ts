@@ -7,7 +7,7 @@ import { toDriverValue } from '../../src/query-proxy/query-params';
 import type { SqlExecutor } from '../../src/query-proxy/sql-executor';
 import { SqliteExecutor } from '../../src/query-proxy/sqlite-executor';
 import { createEngineDb, EngineDb, SqlEngine } from '../harness/query-engines';
-import { expectWithin, pollUntil } from '../harness/timing';
+import { expectWithin, noteTiming, pollUntil } from '../harness/timing';
 
 /**
  * The executors against real PostgreSQL, MariaDB and SQLite: bound values (F6), lossless
@@ -600,6 +600,7 @@ describe('PostgreSQL pipelined run', () => {
     // Find that statement's backend (this database only, running, exact text), then end it as
     // a server shutdown would (57P01).
     let pid: number | undefined;
+    const searched = Date.now();
     for (let i = 0; i < 50 && pid === undefined; i++) {
       const r = await db.pool.raw<{ rows: { pid: number }[] }>(
         "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query = ?",
@@ -608,6 +609,7 @@ describe('PostgreSQL pipelined run', () => {
       pid = r.rows[0]?.pid;
       if (pid === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    noteTiming('pipelined: backend found in pg_stat_activity', Date.now() - searched, 2_500);
     expect(pid).toBeDefined();
     await db.pool.raw('SELECT pg_terminate_backend(?)', [pid]);
     const ended = await pending;
@@ -644,10 +646,12 @@ describe('MariaDB run whose connection is killed', () => {
       return rows;
     };
     let victims: { id: number }[] = [];
+    const searched = Date.now();
     for (let i = 0; i < 50 && victims.length === 0; i++) {
       victims = await processlist();
       if (victims.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    noteTiming('MariaDB: connection found in PROCESSLIST', Date.now() - searched, 2_500);
     expect(victims).toHaveLength(1);
     await db.pool.raw(`KILL CONNECTION ${Number(victims[0].id)}`);
     const ended = await pending;
