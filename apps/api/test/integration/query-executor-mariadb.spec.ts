@@ -95,7 +95,7 @@ describe('MariaDB executor: protocol, timeouts, result sets, session locks', () 
     expect(slept.status).toBe(504);
     // The pool's one connection is busy, so KILL QUERY finds no second one: the statement ends
     // on its own at 4 s, after the client-side timeout fired (3 s), and answers 504.
-    expectWithin('SLEEP(4) past a 2000 ms limit in a pool of one: 504', elapsed, 12_000);
+    expectWithin('SLEEP(4) past a 2000 ms limit in a pool of one: 504', elapsed, 13_000);
     // The connection in doubt was destroyed; the pool's one slot is free again.
     const next = Date.now();
     expect((await run(single, 'SELECT 3 AS three')).rows).toEqual([{ three: 3 }]);
