@@ -20,7 +20,11 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   timeout: 60_000,
-  reporter: [['list']],
+  // Web-first assertions: the slowest measured 874 ms on a busy 2-core machine (a 3,000-row
+  // result); Playwright's default of 5 s would leave 5.7x, this 11x (apps/api/test/README.md).
+  expect: { timeout: 10_000 },
+  // E2E_TIMING_LOG=1 adds each assertion's and wait's duration (support/timing-reporter.ts).
+  reporter: process.env.E2E_TIMING_LOG ? [['list'], ['./support/timing-reporter.ts']] : [['list']],
   globalSetup: './support/global-setup.ts',
   use: {
     baseURL: process.env.E2E_BASE_URL,

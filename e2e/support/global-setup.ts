@@ -43,11 +43,19 @@ export default async function globalSetup(): Promise<() => void> {
   const baseUrl = `http://127.0.0.1:${port}`;
   process.env.E2E_BASE_URL = baseUrl;
   process.env.E2E_DATA_DIR = dataDir;
-  const deadline = Date.now() + 30_000;
+  const started = Date.now();
+  const deadline = started + 30_000;
   for (;;) {
     try {
       const res = await fetch(`${baseUrl}/api/health`);
-      if (res.status === 200 || res.status === 503) break;
+      if (res.status === 200 || res.status === 503) {
+        if (process.env.E2E_TIMING_LOG) {
+          console.log(
+            `[timing] e2e API spawn to healthy: ${Date.now() - started} ms (limit 30000 ms)`,
+          );
+        }
+        break;
+      }
     } catch {
       // not listening yet
     }

@@ -87,6 +87,9 @@ test('no secret in any response or browser storage, no result kept in the browse
   browser,
   request,
 }) => {
+  // 28 page loads, each waiting for network idle: 29.7-38.5 s on a busy 2-core machine, too
+  // close to the default 60 s; 180 s leaves 4.7x.
+  test.setTimeout(180_000);
   const admin = await seedMember(request, 'admin');
   const wid = admin.workspaceId;
   const as = await api(request, admin.email, admin.password);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, EntitySchema } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { expectWithin, noteTiming } from '../../test/harness/timing';
 import { MetadataTransactions } from './metadata-transactions';
 import { gateSqliteQueryRunners, MetadataStoreBusyError } from './sqlite-connection-gate';
 
@@ -154,7 +155,9 @@ describe('gateSqliteQueryRunners (real SQLite)', () => {
         await dataSource.query('INSERT INTO notes (body) VALUES (?)', ['waits for itself']);
       }),
     ).rejects.toThrow(MetadataStoreBusyError);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    const waited = Date.now() - started;
+    noteTiming('bypassing body fails after the 200 ms wait limit', waited, 200);
+    expect(waited).toBeGreaterThanOrEqual(190);
     // The abandoned turn is passed on: the store keeps working.
     await dataSource.query('INSERT INTO notes (body) VALUES (?)', ['after']);
     expect(await bodies(dataSource)).toEqual(['after']);
@@ -175,7 +178,11 @@ describe('gateSqliteQueryRunners (real SQLite)', () => {
     expect(await bodies(dataSource)).toEqual(['kept']);
     await tx.transaction((manager) => manager.insert(NoteEntity, { body: 'next' }));
     expect(await bodies(dataSource)).toEqual(['kept', 'next']);
-    expect(Date.now() - started).toBeLessThan(400);
+    expectWithin(
+      'after SQLite ended the transaction: a read and a transaction',
+      Date.now() - started,
+      400,
+    );
   });
 
   it('a transaction that reads first, then writes, survives another process committing in between', async () => {
@@ -189,6 +196,7 @@ describe('gateSqliteQueryRunners (real SQLite)', () => {
         `const db = new (require(${JSON.stringify(require.resolve('better-sqlite3'))}))(${JSON.stringify(file)});
          db.pragma('busy_timeout = 5000');
          process.stdin.once('data', () => {
+           process.stdout.write('writing');
            db.prepare("INSERT INTO notes (body) VALUES ('other process')").run();
            process.stdout.write('written');
            process.exit(0);
@@ -206,11 +214,15 @@ describe('gateSqliteQueryRunners (real SQLite)', () => {
         });
       });
     await output('ready');
+    const writing = output('writing');
     const exited = new Promise((resolve) => other.once('exit', resolve));
     await tx.transaction(async (manager) => {
       await manager.count(NoteEntity);
       other.stdin.write('go\n');
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Wait until the other process is at its INSERT (an event, not a guess at its start-up
+      // time), then give that synchronous statement a moment to reach SQLite's lock.
+      await writing;
+      await new Promise((resolve) => setTimeout(resolve, 100));
       // With a deferred BEGIN this write failed at once: "database is locked".
       await manager.insert(NoteEntity, { body: 'read then write' });
     });

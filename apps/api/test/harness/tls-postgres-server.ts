@@ -9,7 +9,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { startPostgres, PostgresServer } from './postgres-server';
+import { noteTiming } from './timing';
 
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 
@@ -108,6 +110,32 @@ export function issueServerCert(ca: TestCa, altNames: string): { cert: string; k
   };
 }
 
+/** Polls until a new connection to `url` negotiates TLS; throws after `timeoutMs`. */
+async function waitForTls(url: string, timeoutMs = 10_000): Promise<void> {
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  for (;;) {
+    const client = new Client({ connectionString: url, ssl: { rejectUnauthorized: false } });
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ ssl: boolean }>(
+        'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()',
+      );
+      if (rows[0]?.ssl) {
+        noteTiming('TLS PostgreSQL: reload applied', Date.now() - started, timeoutMs);
+        return;
+      }
+    } catch (error) {
+      // The server answers "does not support SSL" until the reload is applied.
+      if (Date.now() > deadline) throw error;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    if (Date.now() > deadline) throw new Error(`PostgreSQL did not turn TLS on in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 export interface TlsPostgresServer extends PostgresServer {
   ca: TestCa;
 }
@@ -139,8 +167,9 @@ export async function startTlsPostgres(altNames = 'DNS:localhost'): Promise<TlsP
       ? ['runuser', '-u', 'postgres', '--', `${PG_BIN}/pg_ctl`, '-D', data, 'reload']
       : [`${PG_BIN}/pg_ctl`, '-D', data, 'reload'];
   execFileSync(reload[0], reload.slice(1), { stdio: 'pipe' });
-  // A reload applies ssl settings to new connections; give the postmaster a moment.
-  await new Promise((r) => setTimeout(r, 300));
+  // The postmaster applies a reload asynchronously (SIGHUP): wait until a new connection is
+  // really encrypted rather than guessing how long that takes (~10-20 ms idle; 10 s deadline).
+  await waitForTls(server.url);
   return {
     ...server,
     ca,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DatabaseThrottlerStorage } from '../../src/auth/database-throttler.storage';
 import { addMember, call, setupOrReuse, testEmail } from '../harness/auth-fixtures';
 import { createTestApp, MetadataStore, TestApp } from '../harness/test-app';
@@ -239,19 +239,34 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('sign-in rate limits (%s)',
   });
 
   it('the window and the block expire', async () => {
-    const storage = new DatabaseThrottlerStorage(t.app.get(DataSource));
-    const key = `expiry-${store}-${Date.now()}`;
-    expect((await storage.increment(key, 300, 2, 400, 'x')).isBlocked).toBe(false);
-    expect((await storage.increment(key, 300, 2, 400, 'x')).isBlocked).toBe(false);
-    const third = await storage.increment(key, 300, 2, 400, 'x');
-    expect(third).toMatchObject({ isBlocked: true, totalHits: 3 });
-    const whileBlocked = await storage.increment(key, 300, 2, 400, 'x');
-    expect(whileBlocked).toMatchObject({ isBlocked: true, totalHits: 3 });
-    await new Promise((r) => setTimeout(r, 450));
-    expect(await storage.increment(key, 300, 2, 400, 'x')).toMatchObject({
-      isBlocked: false,
-      totalHits: 1,
-    });
+    // The storage reads the clock with Date.now(): a fake Date steps it exactly, so a slow
+    // statement on a busy machine cannot end the 300 ms window early (only Date is faked;
+    // the drivers' timers stay real).
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const start = Date.now();
+      const at = (ms: number) => vi.setSystemTime(start + ms);
+      const storage = new DatabaseThrottlerStorage(t.app.get(DataSource));
+      const key = `expiry-${store}-${start}`;
+      const hit = () => storage.increment(key, 300, 2, 400, 'x');
+      // A window ends after its ttl: two hits, then a fresh window.
+      expect(await hit()).toMatchObject({ isBlocked: false, totalHits: 1 });
+      at(299);
+      expect(await hit()).toMatchObject({ isBlocked: false, totalHits: 2 });
+      at(300);
+      expect(await hit()).toMatchObject({ isBlocked: false, totalHits: 1 });
+      // The hit over the limit blocks for blockDuration; hits while blocked are not counted.
+      expect(await hit()).toMatchObject({ isBlocked: false, totalHits: 2 });
+      const third = await hit();
+      expect(third).toMatchObject({ isBlocked: true, totalHits: 3 });
+      at(699);
+      expect(await hit()).toMatchObject({ isBlocked: true, totalHits: 3 });
+      // The block ends 400 ms after the blocking hit; the next hit starts a fresh window.
+      at(700);
+      expect(await hit()).toMatchObject({ isBlocked: false, totalHits: 1 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

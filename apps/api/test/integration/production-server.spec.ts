@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../harness/free-port';
 import { createPostgresDatabase } from '../harness/postgres-server';
+import { noteTiming } from '../harness/timing';
 
 // The production bundle (`tsc -p tsconfig.build.json`) started as operators start it:
 // `node dist/main.js` with NODE_ENV=production on a throwaway PostgreSQL database.
@@ -116,9 +117,12 @@ function runToExit(
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const started = Date.now();
+    // A hang guard: a refused setting exits in 0.5-8.7 s (eight at once on a busy machine).
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('exit', (status) => {
       clearTimeout(timer);
+      noteTiming('production server: refused setting, exit', Date.now() - started, 60_000);
       children.delete(child);
       resolveRun({ status, output });
     });
@@ -144,12 +148,16 @@ async function startServer(
       r();
     }),
   );
-  const deadline = Date.now() + 45_000;
+  const started = Date.now();
+  const deadline = started + 45_000;
   for (;;) {
     if (exited) throw new Error(`server exited during start:\n${output}`);
     if (Date.now() > deadline) throw new Error(`server did not become healthy:\n${output}`);
     const res = await send(`${url}/api/health`, { ca: options.ca }).catch(() => null);
-    if (res?.status === 200) break;
+    if (res?.status === 200) {
+      noteTiming('production server: spawn to healthy', Date.now() - started, 45_000);
+      break;
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
@@ -260,6 +268,7 @@ describe('production server (node dist/main.js, NODE_ENV=production, PostgreSQL)
         expect: [/TLS_CERT_FILE/, /ENOENT/],
       },
     ];
+    // All at once: up to 8.7 s each on a busy machine (runToExit's guard: 60 s), 4.5-9 s in all.
     const results = await Promise.all(
       cases.map(async (c) => ({ c, result: await runToExit(await safeEnv(c.env)) })),
     );
@@ -271,7 +280,7 @@ describe('production server (node dist/main.js, NODE_ENV=production, PostgreSQL)
       expect(result.output).not.toContain(docsKey);
       if (exampleDbPassword) expect(result.output).not.toContain(exampleDbPassword);
     }
-  });
+  }, 90_000);
 
   it('starts with a safe configuration; behind a proxy, cookies and HSTS follow X-Forwarded-Proto', async () => {
     const server = await startServer(await safeEnv());

@@ -15,6 +15,7 @@ import {
 } from '../harness/postgres-server';
 import { createApp, createQuery, publish, runQuery } from '../harness/query-fixtures';
 import { createTestApp, type TestApp } from '../harness/test-app';
+import { expectWithin, noteTiming } from '../harness/timing';
 import { runCli, spawnApi } from './support/api-process';
 import { startCluster, stopCluster } from './support/pg-control';
 
@@ -160,7 +161,7 @@ describe('metadata PostgreSQL restarts', () => {
     const me = await call(t, admin, 'GET', '/api/me');
     expect(me.statusCode).toBeGreaterThanOrEqual(500);
     expect(me.json<{ correlationId: string }>().correlationId).toBeTruthy();
-    expect(Date.now() - t0).toBeLessThan(15_000);
+    expectWithin('faults: /api/me while the metadata database is down', Date.now() - t0, 15_000);
 
     startCluster(pg);
     const back = Date.now();
@@ -174,7 +175,7 @@ describe('metadata PostgreSQL restarts', () => {
     }
     console.info(`metadata restart: health ok ${recoveredMs} ms after PostgreSQL accepted again`);
     expect(recoveredMs).toBeGreaterThanOrEqual(0);
-    expect(recoveredMs).toBeLessThan(5_000);
+    expectWithin('faults: health ok after the metadata restart', recoveredMs, 5_000);
     const meAgain = await call(t, admin, 'GET', '/api/me');
     expect(meAgain.statusCode, meAgain.body).toBe(200);
     const ws = await call(t, admin, 'POST', '/api/workspaces', { name: 'After restart' });
@@ -190,8 +191,10 @@ describe('API killed during vault rotation and during datasource updates', () =>
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const baseEnv = { DATA_DIR: dataDir, EGRESS_ALLOW_LOOPBACK: 'true', LOG_LEVEL: 'warn' };
 
-    // Datasources on the run's PostgreSQL, each with its own password user.
+    // Datasources on the run's PostgreSQL, each with its own password user; they share one
+    // database (a database each cost ~0.4 s apiece, 12 of this file's 65-82 s).
     const adminUrl = inject('postgresAdminUrl');
+    const sharedDb = await createPostgresDatabase(adminUrl, 'kill');
     const DATASOURCES = 25;
     const t: TestApp = await createTestApp({ env: { ...baseEnv, VAULT_KEYS: keyA } });
     const admin = await setupOrReuse(t);
@@ -201,11 +204,12 @@ describe('API killed during vault rotation and during datasource updates', () =>
     const createdNames = new Map<string, string>();
     for (let i = 0; i < DATASOURCES; i++) {
       const password = `Kill-pw-${i}-${randomBytes(4).toString('hex')}`;
-      const url = await ownedDatabase(
-        { url: adminUrl } as PostgresServer,
-        `kill_${randomBytes(4).toString('hex')}`,
-        password,
-      );
+      const user = `kill_${randomBytes(4).toString('hex')}`;
+      await createPgUser(adminUrl, user, password);
+      const dbUrl = new URL(sharedDb);
+      dbUrl.username = user;
+      dbUrl.password = encodeURIComponent(password);
+      const url = dbUrl.toString();
       const r = await call(t, admin, 'POST', `/api/workspaces/${wid}/datasources`, {
         name: `ds-${i}`,
         type: 'postgres',
@@ -281,16 +285,28 @@ describe('API killed during vault rotation and during datasource updates', () =>
         else unexpected.push(`PATCH answered ${r.status}: ${await r.text().catch(() => '')}`);
       }
     });
-    // Kill once every datasource has had an update acknowledged (or after 15 s on a slow
-    // machine), plus a little more so some requests are in flight.
+    // Kill once every datasource has had an update acknowledged and one has had a second
+    // (what the totalAcked check below needs: waited for, not assumed from a fixed pause; 15 s
+    // deadline for ~0.5 s measured), plus a little more so some requests are in flight.
+    const totalOf = () => [...acked.values()].reduce((a, b) => a + b, 0);
     const killBy = Date.now() + 15_000;
-    while (Date.now() < killBy && [...acked.values()].some((n) => n === 0)) await sleep(100);
+    while (
+      Date.now() < killBy &&
+      ([...acked.values()].some((n) => n === 0) || totalOf() <= DATASOURCES)
+    ) {
+      await sleep(100);
+    }
+    noteTiming(
+      'faults: every datasource updated, one twice',
+      Date.now() - (killBy - 15_000),
+      15_000,
+    );
     await sleep(500);
     await api.kill();
     updating = false;
     await Promise.all(loops);
     expect(unexpected).toEqual([]);
-    const totalAcked = [...acked.values()].reduce((a, b) => a + b, 0);
+    const totalAcked = totalOf();
     expect(totalAcked).toBeGreaterThan(DATASOURCES);
 
     const restarted = await spawnApi(rotatingEnv);

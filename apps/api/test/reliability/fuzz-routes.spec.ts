@@ -7,6 +7,7 @@ import { addMember, login, setupOrReuse, type TestSession } from '../harness/aut
 import { createEngineDb, type EngineDb } from '../harness/query-engines';
 import { createApp, createDatasourceFor, createQuery, publish } from '../harness/query-fixtures';
 import { createTestApp, type TestApp } from '../harness/test-app';
+import { noteTiming } from '../harness/timing';
 
 /**
  * Property-based fuzzing of every route the OpenAPI document lists (/api/docs-json), as admin,
@@ -66,6 +67,7 @@ describe('route fuzzing (every route, three roles)', () => {
   const ids: Record<string, string> = {};
   let routes: Route[] = [];
   let cases = 0;
+  let slowestMs = 0;
   const failures: string[] = [];
 
   beforeAll(async () => {
@@ -142,11 +144,13 @@ describe('route fuzzing (every route, three roles)', () => {
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), REQUEST_TIMEOUT_MS);
     });
+    const started = Date.now();
     const res = await Promise.race([
       t.app.inject({ method: route.method, url, headers: allHeaders, payload }),
       timeout,
     ]);
     clearTimeout(timer);
+    slowestMs = Math.max(slowestMs, Date.now() - started);
     const label = `${role} ${route.method} ${url.slice(0, 160)} body=${(payload ?? '').slice(0, 120)}`;
     if (res === 'timeout') {
       failures.push(`timeout: ${label}`);
@@ -319,7 +323,14 @@ describe('route fuzzing (every route, three roles)', () => {
         Object.assign(viewer, await login(t, viewer.email, viewer.password));
       }
     }
-    console.info(`route fuzzing: ${cases} cases over ${routes.length} routes x 3 roles`);
+    console.info(
+      `route fuzzing: ${cases} cases over ${routes.length} routes x 3 roles, slowest answer ${slowestMs} ms`,
+    );
+    noteTiming(
+      'fuzz: slowest answer (a hang is one past the limit)',
+      slowestMs,
+      REQUEST_TIMEOUT_MS,
+    );
     expect(failures, failures.slice(0, 20).join('\n')).toEqual([]);
     // A 5xx is logged at error level by the exception filter: none may have happened.
     expect(t.logs.filter((l) => l.includes('"level":"error"'))).toEqual([]);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PoolManager, reuseLivePool } from './pool-manager';
 
 describe('PoolManager', () => {
@@ -71,14 +71,28 @@ describe('PoolManager', () => {
   });
 
   it('reuseLivePool keeps a pool from the idle sweep, like get', async () => {
-    const pools = new PoolManager<{ name: string }>(1_000, () => Promise.resolve());
-    const started = Date.now();
-    const pool = await pools.get('busy', 1, () => Promise.resolve({ name: 'busy' }));
-    await new Promise((r) => setTimeout(r, 20));
-    expect(reuseLivePool(pool, 1)).toBe(true);
-    await pools.sweep(started + 1_005);
-    expect(pools.size).toBe(1);
-    await pools.closeAll();
-    expect(reuseLivePool(pool, 1)).toBe(false);
+    // A fake Date steps the clock exactly (a real 20 ms pause proved nothing when the get
+    // itself took longer on a busy machine); only Date is faked, the sweep timer stays real.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const pools = new PoolManager<{ name: string }>(1_000, () => Promise.resolve());
+      const started = Date.now();
+      const pool = await pools.get('busy', 1, () => Promise.resolve({ name: 'busy' }));
+      const idle = await pools.get('idle', 1, () => Promise.resolve({ name: 'idle' }));
+      vi.setSystemTime(started + 500);
+      expect(reuseLivePool(pool, 1)).toBe(true);
+      await pools.sweep(started + 1_000);
+      // Unused for the idle time: closed; used 500 ms ago through reuseLivePool: kept.
+      expect(reuseLivePool(idle, 1)).toBe(false);
+      expect(pools.size).toBe(1);
+      await pools.sweep(started + 1_499);
+      expect(pools.size).toBe(1);
+      await pools.sweep(started + 1_500);
+      expect(pools.size).toBe(0);
+      expect(reuseLivePool(pool, 1)).toBe(false);
+      await pools.closeAll();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../harness/free-port';
+import { noteTiming } from '../../harness/timing';
 
 /** The built API package (apps/api); the reliability suite runs the real build, as operators do. */
 export const API_DIR = join(__dirname, '..', '..', '..');
@@ -26,7 +27,7 @@ export interface ApiProcess {
  * Spawns `node dist/main.js` with `env` on a free port and waits for `/api/health` = 200.
  * @throws Error with the process output when it exits or is not ready within `readyMs`.
  */
-export async function spawnApi(env: Record<string, string>, readyMs = 20_000): Promise<ApiProcess> {
+export async function spawnApi(env: Record<string, string>, readyMs = 60_000): Promise<ApiProcess> {
   assertBuilt();
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN], {
@@ -52,7 +53,10 @@ export async function spawnApi(env: Record<string, string>, readyMs = 20_000): P
       throw new Error(`API exited ${child.exitCode}: ${out.slice(-2000)}`);
     try {
       const res = await fetch(`${url}/api/health`);
-      if (res.status === 200) break;
+      if (res.status === 200) {
+        noteTiming('reliability: API spawn to healthy', Date.now() - (deadline - readyMs), readyMs);
+        break;
+      }
     } catch {
       // not listening yet
     }

@@ -1,6 +1,6 @@
 import type { TAuditEvent, TSessionInfo } from '@bastion/contracts';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, render, screen, within } from '@testing-library/react';
+import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { createMemoryRouter, RouterProvider } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -155,7 +155,7 @@ describe('AccountPage: sessions', () => {
     await user.click(
       await within(sessions).findByRole('button', { name: /Revoke the session of Safari/ }),
     );
-    await vi.waitFor(() => expect(within(sessions).queryByText('Safari')).toBeNull());
+    await waitFor(() => expect(within(sessions).queryByText('Safari')).toBeNull());
     expect(calls.filter((c) => c.method === 'DELETE').map((c) => c.url)).toEqual([
       `/api/auth/sessions/${LAPTOP}`,
     ]);

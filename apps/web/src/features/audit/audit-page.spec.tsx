@@ -1,6 +1,6 @@
 import type { TAuditEvent, TWorkspaceAuditVerifyResult } from '@bastion/contracts';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, render, screen, within } from '@testing-library/react';
+import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { createMemoryRouter, RouterProvider } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -88,7 +88,7 @@ describe('AuditPage', () => {
     await user.type(screen.getByLabelText('Actor'), 'ada');
     await user.selectOptions(screen.getByLabelText('Action'), 'auth.login');
     await user.click(screen.getByRole('button', { name: 'Apply filters' }));
-    await vi.waitFor(() =>
+    await waitFor(() =>
       expect(urls().some((u) => u.includes('actor=ada') && u.includes('action=auth.login'))).toBe(
         true,
       ),

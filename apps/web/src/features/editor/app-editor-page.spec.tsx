@@ -1,6 +1,6 @@
 import { ZAppDefinition, type TApp, type TAppDefinition } from '@bastion/contracts';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, render, screen, within } from '@testing-library/react';
+import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { createMemoryRouter, RouterProvider } from 'react-router';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -124,14 +124,14 @@ describe('AppEditorPage: pages', () => {
     await user.click(tab('Page 1'));
     expect(canvasIds()).toEqual(['input1']);
 
-    await vi.waitFor(() => expect(patches.length).toBeGreaterThan(0), { timeout: 3000 });
+    await waitFor(() => expect(patches.length).toBeGreaterThan(0));
     const saved = patches.at(-1)!.definition!;
     expect(saved.pages.map((p) => [p.id, p.name, p.components.map((c) => c.id)])).toEqual([
       ['page1', 'Page 1', ['input1']],
       ['page2', 'Page 2', ['input2']],
     ]);
     expect(ZAppDefinition.safeParse(saved).success).toBe(true);
-    await vi.waitFor(() =>
+    await waitFor(() =>
       expect(screen.getByTestId('save-status')).toHaveTextContent('All changes saved'),
     );
   });
@@ -200,7 +200,7 @@ describe('AppEditorPage: pages', () => {
     // One page left: its delete action is disabled.
     expect(within(pageBar()).getByRole('button', { name: 'Delete Home' })).toBeDisabled();
 
-    await vi.waitFor(() => expect(patches.length).toBeGreaterThan(0), { timeout: 3000 });
+    await waitFor(() => expect(patches.length).toBeGreaterThan(0));
     expect(patches.at(-1)!.definition!.pages.map((p) => p.id)).toEqual(['page1']);
   });
 

@@ -1,6 +1,6 @@
 import type { TCreatedInvitation, TInvitation, TMember } from '@bastion/contracts';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, render, screen, within } from '@testing-library/react';
+import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { createMemoryRouter, RouterProvider } from 'react-router';
 import { Toaster } from 'sonner';
@@ -170,7 +170,7 @@ describe('MembersPage: removing a member', () => {
     const deletes = calls.filter((c) => c.method === 'DELETE');
     expect(deletes.map((c) => c.url)).toEqual([`/api/workspaces/${WID}/members/${BOB}`]);
     expect(deletes[0].headers['x-csrf-token']).toBe('csrf-1');
-    await vi.waitFor(() => expect(within(table).queryByText('bob@example.test')).toBeNull());
+    await waitFor(() => expect(within(table).queryByText('bob@example.test')).toBeNull());
   });
 
   it('shows the server refusal in the dialog and keeps the member', async () => {
