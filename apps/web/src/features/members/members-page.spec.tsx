@@ -238,6 +238,9 @@ describe('MembersPage: invitations', () => {
     ).toBeInTheDocument();
     const pending = screen.getByRole('region', { name: 'Pending invitations' });
     await vi.waitFor(() => expect(within(pending).queryByText('dan@example.test')).toBeNull());
+    // The revoked link is no longer shown to be copied.
+    expect(screen.queryByLabelText('Invitation link')).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Copy link' })).toBeNull();
     expect(calls.filter((c) => c.method === 'DELETE').map((c) => c.url)).toEqual([
       `/api/workspaces/${WID}/invitations/${INVITE_ID}`,
     ]);

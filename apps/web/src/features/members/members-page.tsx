@@ -126,9 +126,11 @@ function InviteForm({
 function PendingInvitations({
   workspaceId,
   onResent,
+  onRevoked,
 }: {
   workspaceId: string;
   onResent: (invitation: TCreatedInvitation) => void;
+  onRevoked: (invitationId: string) => void;
 }) {
   const invitations = useInvitations(workspaceId);
   const resend = useResendInvitation(workspaceId);
@@ -175,7 +177,10 @@ function PendingInvitations({
                     disabled={revoke.isPending}
                     onClick={() =>
                       revoke.mutate(i.id, {
-                        onSuccess: () => toast.success(`Revoked the invitation to ${i.email}`),
+                        onSuccess: () => {
+                          onRevoked(i.id);
+                          toast.success(`Revoked the invitation to ${i.email}`);
+                        },
                       })
                     }
                   >
@@ -200,7 +205,12 @@ function InvitationsSection({ workspaceId }: { workspaceId: string }) {
     <section className="card stack">
       <InviteForm workspaceId={workspaceId} onCreated={setShown} />
       {shown && <InviteLink invitation={shown} />}
-      <PendingInvitations workspaceId={workspaceId} onResent={setShown} />
+      <PendingInvitations
+        workspaceId={workspaceId}
+        onResent={setShown}
+        // A revoked link must not stay on screen to be copied and sent.
+        onRevoked={(id) => setShown((current) => (current?.id === id ? null : current))}
+      />
     </section>
   );
 }
