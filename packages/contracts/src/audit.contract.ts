@@ -12,6 +12,7 @@ export const AUDIT_ACTIONS = [
   'auth.2fa_disabled',
   'auth.password_changed',
   'auth.session_revoked',
+  'auth.account_created',
   'member.added',
   'member.role_changed',
   'member.removed',

@@ -218,6 +218,17 @@ export class InvitationService {
       ? await this.acceptAsSignedIn(invitation, existing, password, caller)
       : await this.acceptWithNewAccount(invitation, password, caller);
     const actor = { userId: accepted.user.id, email: accepted.user.email };
+    if (!existing) {
+      // The person's own history ("Recent sign-ins") starts with the account and its session.
+      await this.audit.record({
+        action: 'auth.account_created',
+        actor,
+        workspaceId: null,
+        target: { type: 'user', id: accepted.user.id },
+        meta: caller.meta,
+        details: { via: 'invitation' },
+      });
+    }
     await this.audit.record({
       action: 'invitation.accepted',
       actor,

@@ -77,6 +77,15 @@ export class WorkspaceService {
       meta,
       details: { name: workspaceName.trim(), firstRunSetup: true },
     });
+    // The person's own history ("Recent sign-ins") starts with the account and its session.
+    await this.audit.record({
+      action: 'auth.account_created',
+      actor: { userId: created.user.id, email: created.user.email },
+      workspaceId: null,
+      target: { type: 'user', id: created.user.id },
+      meta,
+      details: { via: 'setup' },
+    });
     return created;
   }
 
@@ -267,6 +276,14 @@ export class WorkspaceService {
       target: { type: 'workspace', id: created.workspaceId },
       meta: SYSTEM_META,
       details: { name: workspaceName.trim(), adminEmail: email, operatorCommand: 'admin create' },
+    });
+    await this.audit.record({
+      action: 'auth.account_created',
+      actor: null,
+      workspaceId: null,
+      target: { type: 'user', id: created.userId },
+      meta: SYSTEM_META,
+      details: { via: 'admin create' },
     });
     return created;
   }

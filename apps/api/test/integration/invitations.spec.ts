@@ -181,6 +181,13 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('invitations (%s)', (store)
     expect(
       (await call(t, session, 'POST', `/api/workspaces/${wid}/apps`, { name: 'x' })).statusCode,
     ).toBe(201);
+    // The person's own history starts with the account (their Account page, "Recent sign-ins").
+    const own = (await call(t, session, 'GET', '/api/me/audit-events')).json<{
+      items: { action: string; workspaceId: string | null; details: Record<string, unknown> }[];
+    }>().items;
+    expect(own.map((e) => [e.action, e.workspaceId, e.details.via])).toEqual([
+      ['auth.account_created', null, 'invitation'],
+    ]);
     // Single use.
     const again = await accept(token, { password: testPassword() });
     expect(again.statusCode).toBe(410);

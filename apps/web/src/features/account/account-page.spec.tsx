@@ -103,7 +103,13 @@ function fakeApi(me: { isInstanceAdmin?: boolean; canCreateWorkspaces?: boolean 
       }
       if (url === '/api/me/audit-events?limit=20&cursor=7') {
         return Promise.resolve(
-          json(200, { items: [entry('3', { action: 'auth.password_changed' })], nextCursor: null }),
+          json(200, {
+            items: [
+              entry('3', { action: 'auth.password_changed' }),
+              entry('2', { action: 'auth.account_created', details: { via: 'invitation' } }),
+            ],
+            nextCursor: null,
+          }),
         );
       }
       const id = /^\/api\/auth\/sessions\/([^/]+)$/.exec(url)?.[1];
@@ -202,6 +208,7 @@ describe('AccountPage: recent sign-ins', () => {
     expect(within(section).queryByText('Password changed')).toBeNull();
     await user.click(within(section).getByRole('button', { name: 'Show older' }));
     expect(await within(section).findByText('Password changed')).toBeInTheDocument();
+    expect(within(section).getByText('Account created (invitation accepted)')).toBeInTheDocument();
     expect(within(section).queryByRole('button', { name: 'Show older' })).toBeNull();
     expect(calls.map((c) => c.url).filter((u) => u.startsWith('/api/me/audit-events'))).toEqual([
       '/api/me/audit-events?limit=20',

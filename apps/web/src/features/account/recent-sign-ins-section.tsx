@@ -21,6 +21,12 @@ const ACCOUNT_ACTIONS: Partial<Record<TAuditAction, (e: TAuditEvent) => string>>
   'auth.2fa_enabled': () => 'Two-factor turned on',
   'auth.2fa_disabled': () => 'Two-factor turned off',
   'auth.password_changed': () => 'Password changed',
+  'auth.account_created': (e) =>
+    e.details.via === 'invitation'
+      ? 'Account created (invitation accepted)'
+      : e.details.via === 'admin create'
+        ? 'Account created by the operator'
+        : 'Account created (first-run setup)',
 };
 
 /** What happened, in words: "Signed in", "Failed sign-in: wrong password", ... */
