@@ -8,6 +8,7 @@ import { KnownDeviceRepository } from './known-device.repository';
 import { PasswordHasher } from './password-hasher';
 import { assertPasswordAcceptable } from './password-policy';
 import { SessionService } from './session.service';
+import { sessionIdFor } from './session-token';
 import { TwoFactorService } from './two-factor.service';
 import { UserEntity } from './user.entity';
 import { UserRepository } from './user.repository';
@@ -131,8 +132,27 @@ export class AuthService {
       signInMethod = factor;
     }
     const session = await this.sessions.create(user.id, meta, signInMethod);
+    await this.refuseIfChangedMeanwhile(user, sessionIdFor(session.token));
     const device = await this.rememberDevice(user.id, presentedDeviceToken);
     return { user, signInMethod, ...session, device };
+  }
+
+  /**
+   * A password change or two-factor enrolment that committed while this sign-in was checking
+   * the password (argon2 takes tens of ms) ended the user's sessions before this one existed.
+   * Both write the user first and revoke sessions second, and the session is inserted before
+   * this re-read, so one of the two always sees the other: the change revokes this session, or
+   * this check sees the change and revokes it here.
+   * @throws AuthException InvalidCredentials (the password changed), TwoFactorRequired (401)
+   */
+  private async refuseIfChangedMeanwhile(read: UserEntity, sessionId: string): Promise<void> {
+    const now = await this.users.findById(read.id);
+    const passwordChanged =
+      !now || now.passwordChangedAt.getTime() !== read.passwordChangedAt.getTime();
+    if (!passwordChanged && now.totpEnabled === read.totpEnabled) return;
+    await this.sessions.revoke(sessionId);
+    if (passwordChanged) throw this.invalidCredentials();
+    throw new AuthException(AuthErrorCode.TwoFactorRequired, TWO_FACTOR_REQUIRED_MESSAGE);
   }
 
   /** Makes this browser a known device of the user (a fresh token; the presented one retires). */

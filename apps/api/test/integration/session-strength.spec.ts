@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PasswordHasher } from '../../src/auth/password-hasher';
 import { SessionCache } from '../../src/auth/session-cache';
 import { SessionEntity } from '../../src/auth/session.entity';
 import { sessionIdFor } from '../../src/auth/session-token';
@@ -120,6 +121,60 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('session strength (%s)', (s
     expect(list.map((s) => s.signInMethod).sort()).toEqual(
       expect.arrayContaining(['password', 'recovery-code']),
     );
+  });
+
+  it('a sign-in racing a password change or two-factor enrolment does not outlive it', async () => {
+    // The change commits while the sign-in checks the password (argon2, tens of ms): run it
+    // from inside the real hasher's verify, so the interleaving happens every time.
+    const hasher = t.app.get(PasswordHasher);
+    const verify = hasher.verify.bind(hasher);
+    let during: (() => Promise<void>) | null = null;
+    hasher.verify = async (hash: string, password: string) => {
+      const ok = await verify(hash, password);
+      const change = during;
+      during = null;
+      if (change) await change();
+      return ok;
+    };
+    const raceLogin = async (who: TestSession, change: () => Promise<void>) => {
+      during = change;
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { email: who.email, password: who.password },
+      });
+      expect(during).toBeNull(); // the change ran inside this sign-in
+      return res;
+    };
+    try {
+      const member = await addMember(t, admin, admin.workspaceId, 'viewer');
+      const raced = await raceLogin(member, async () => {
+        const changed = await call(t, member, 'POST', '/api/auth/password', {
+          currentPassword: member.password,
+          newPassword: testPassword(),
+        });
+        expect(changed.statusCode, changed.body).toBeLessThan(300);
+      });
+      expect(raced.statusCode).toBe(401);
+      const sessions = await t.app
+        .get(DataSource)
+        .getRepository(SessionEntity)
+        .findBy({ userId: member.userId });
+      expect(sessions.filter((s) => s.revokedAt === null)).toHaveLength(1); // the changer's
+
+      const other = await addMember(t, admin, admin.workspaceId, 'viewer');
+      const enrolled = await raceLogin(other, async () => {
+        await enableTwoFactor(t, other);
+      });
+      expect(enrolled.statusCode).toBe(401);
+      expect(enrolled.json().message).toMatch(/code/);
+      const live = (
+        await t.app.get(DataSource).getRepository(SessionEntity).findBy({ userId: other.userId })
+      ).filter((s) => s.revokedAt === null);
+      expect(live.map((s) => s.signInMethod)).toEqual(['password+totp']); // the enrolling one
+    } finally {
+      hasher.verify = verify;
+    }
   });
 
   it('replacing the recovery codes and changing the password end every other session', async () => {
