@@ -23,7 +23,9 @@ test('enrol two-factor on the account page, then sign in with a code and with a 
   await expect(page).toHaveURL(new RegExp(`/w/${member.workspaceId}$`));
   await expect(page.getByRole('heading', { name: member.workspaceName })).toBeVisible();
   await page.getByRole('link', { name: 'Account' }).click();
-  await page.getByRole('button', { name: 'Set up two-factor' }).click();
+  const setUp = page.getByRole('form', { name: 'Set up two-factor' });
+  await setUp.getByLabel('Password').fill(member.password);
+  await setUp.getByRole('button', { name: 'Set up two-factor' }).click();
   await expect(page.getByRole('img', { name: /QR code/ })).toBeVisible();
   await page.getByText('Can’t scan? Enter this key instead').click();
   const secret = (await page.getByTestId('totp-secret').textContent())!.trim();

@@ -16,6 +16,15 @@ export const ZTotpCode = z
   .regex(/^\d{3}\s?\d{3}$/, 'must be the 6-digit code from your authenticator app');
 
 /** `POST /api/auth/two-factor/confirm` {code} -> {recoveryCodes} (shown once). */
+/**
+ * `POST /api/auth/two-factor/enrol`: the account password again, so a stolen session alone
+ * cannot put its own authenticator on the account (and lock the owner out).
+ */
+export const ZTwoFactorEnrolRequest = z.object({
+  password: z.string().min(1, 'is required').max(1024),
+});
+export type TTwoFactorEnrolRequest = z.infer<typeof ZTwoFactorEnrolRequest>;
+
 export const ZTwoFactorConfirmRequest = z.object({ code: ZTotpCode });
 export type TTwoFactorConfirmRequest = z.infer<typeof ZTwoFactorConfirmRequest>;
 

@@ -7,6 +7,7 @@ import {
   ZRegenerateRecoveryCodesRequest,
   ZTwoFactorConfirmRequest,
   ZTwoFactorDisableRequest,
+  ZTwoFactorEnrolRequest,
 } from '@bastion/contracts';
 import { createZodDto } from 'nestjs-zod';
 import { AuthThrottlerGuard } from './auth-throttler.guard';
@@ -21,6 +22,7 @@ import {
 } from './request-context';
 import { TwoFactorService } from './two-factor.service';
 
+class EnrolDto extends createZodDto(ZTwoFactorEnrolRequest) {}
 class ConfirmDto extends createZodDto(ZTwoFactorConfirmRequest) {}
 class DisableDto extends createZodDto(ZTwoFactorDisableRequest) {}
 class RegenerateDto extends createZodDto(ZRegenerateRecoveryCodesRequest) {}
@@ -45,11 +47,16 @@ export class TwoFactorController {
     };
   }
 
-  /** `POST /api/auth/two-factor/enrol` -> {otpauthUri,secret}; 409 when already on. */
+  /**
+   * `POST /api/auth/two-factor/enrol` {password} -> {otpauthUri,secret}; 400 `password: is not
+   * correct`, 409 when already on. The password is asked again (OWASP Authentication Cheat
+   * Sheet, "Reauthentication After Risk Events") and the route is rate limited like sign-in.
+   */
+  @UseGuards(AuthThrottlerGuard)
   @Post('enrol')
   @HttpCode(200)
-  enrol(@CurrentUser() user: AuthUser): Promise<TTwoFactorEnrolResponse> {
-    return this.twoFactor.enrol(user.id);
+  enrol(@CurrentUser() user: AuthUser, @Body() body: EnrolDto): Promise<TTwoFactorEnrolResponse> {
+    return this.twoFactor.enrol(user.id, body.password);
   }
 
   /**

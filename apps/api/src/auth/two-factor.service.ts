@@ -42,11 +42,16 @@ export class TwoFactorService {
   /**
    * Starts (or restarts) enrolment: a new seed, sealed and stored but not active until
    * {@link confirm}.
+   * Needs the account password: a session alone (perhaps stolen) cannot add an authenticator.
    * @returns the otpauth URI (for the QR code) and the base32 seed (for manual entry).
-   * @throws AuthException TwoFactorAlreadyEnabled (409) when two-factor is on already.
+   * @throws AuthException WrongCurrentPassword (400), TwoFactorAlreadyEnabled (409) when
+   *   two-factor is on already.
    */
-  async enrol(userId: string): Promise<{ otpauthUri: string; secret: string }> {
+  async enrol(userId: string, password: string): Promise<{ otpauthUri: string; secret: string }> {
     const user = await this.requireUser(userId);
+    if (!(await this.hasher.verify(user.passwordHash, password))) {
+      throw new AuthException(AuthErrorCode.WrongCurrentPassword, 'password: is not correct');
+    }
     if (user.totpEnabled) {
       throw new AuthException(
         AuthErrorCode.TwoFactorAlreadyEnabled,

@@ -307,7 +307,8 @@ const ACCOUNT_ROUTES: { method: Method; path: string; ok: number }[] = [
   { method: 'GET', path: '/api/me', ok: 200 },
   { method: 'GET', path: '/api/auth/sessions', ok: 200 },
   { method: 'GET', path: '/api/auth/two-factor', ok: 200 },
-  { method: 'POST', path: '/api/auth/two-factor/enrol', ok: 200 },
+  // Past the session check to validation: enrolment asks for the password (400 without it).
+  { method: 'POST', path: '/api/auth/two-factor/enrol', ok: 400 },
   // Only the caller's own sessions: an id that is no session of theirs is 404 for everyone.
   { method: 'DELETE', path: `/api/auth/sessions/${NO_SUCH_ID}`, ok: 404 },
 ];

@@ -260,7 +260,9 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('audit log (%s)', (store) =
   it('two-factor on/off, password change, sign-out everywhere, vault rotate: one entry each, no secret', async () => {
     const member = await addMember(t, admin, admin.workspaceId, 'editor');
 
-    const enrol = await call(t, member, 'POST', '/api/auth/two-factor/enrol');
+    const enrol = await call(t, member, 'POST', '/api/auth/two-factor/enrol', {
+      password: member.password,
+    });
     const { secret } = enrol.json<{ secret: string }>();
     const confirm = await call(t, member, 'POST', '/api/auth/two-factor/confirm', {
       code: totpCodeAt(secret, Date.now()),

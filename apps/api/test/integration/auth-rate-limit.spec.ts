@@ -112,7 +112,7 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('sign-in rate limits (%s)',
     // The setup admin's login is blocked by the first test: a fresh account, signed in by
     // accepting its invitation.
     const user = await addMember(t, admin, admin.workspaceId, 'viewer');
-    await call(t, user, 'POST', '/api/auth/two-factor/enrol');
+    await call(t, user, 'POST', '/api/auth/two-factor/enrol', { password: user.password });
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {
       statuses.push(

@@ -27,7 +27,7 @@ function postLogin(t: TestApp, email: string, password: string, totpCode?: strin
 
 /** Enrols and confirms two-factor for `s`; returns the seed and the recovery codes. */
 async function enableTwoFactor(t: TestApp, s: TestSession) {
-  const enrol = await call(t, s, 'POST', '/api/auth/two-factor/enrol');
+  const enrol = await call(t, s, 'POST', '/api/auth/two-factor/enrol', { password: s.password });
   expect(enrol.statusCode).toBe(200);
   const { secret, otpauthUri } = enrol.json<{ secret: string; otpauthUri: string }>();
   const confirmedAt = Date.now();
@@ -54,7 +54,9 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('TOTP two-factor (%s)', (st
     const user = await addMember(t, admin, admin.workspaceId, 'viewer');
     const wrong = await call(t, user, 'POST', '/api/auth/two-factor/confirm', { code: '000000' });
     expect(wrong.statusCode).toBe(409); // nothing pending yet
-    const enrol = await call(t, user, 'POST', '/api/auth/two-factor/enrol');
+    const enrol = await call(t, user, 'POST', '/api/auth/two-factor/enrol', {
+      password: user.password,
+    });
     const { secret, otpauthUri } = enrol.json<{ secret: string; otpauthUri: string }>();
     expect(otpauthUri).toMatch(/^otpauth:\/\/totp\/Bastion:/);
     expect(otpauthUri).toContain(`secret=${secret}`);
@@ -93,7 +95,10 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('TOTP two-factor (%s)', (st
     expect(check.instanceSecrets.total).toBeGreaterThanOrEqual(1);
     expect(check.instanceSecrets.failures).toEqual([]);
     // A second enrolment while on is refused.
-    expect((await call(t, user, 'POST', '/api/auth/two-factor/enrol')).statusCode).toBe(409);
+    expect(
+      (await call(t, user, 'POST', '/api/auth/two-factor/enrol', { password: user.password }))
+        .statusCode,
+    ).toBe(409);
   });
 
   it('sign-in asks for the second factor only after a correct password', async () => {

@@ -23,7 +23,9 @@ import { createTestApp, MetadataStore, TestApp } from '../harness/test-app';
 const STEP_MS = TOTP_STEP_SECONDS * 1000;
 
 async function enableTwoFactor(t: TestApp, s: TestSession) {
-  const { secret } = (await call(t, s, 'POST', '/api/auth/two-factor/enrol')).json<{
+  const { secret } = (
+    await call(t, s, 'POST', '/api/auth/two-factor/enrol', { password: s.password })
+  ).json<{
     secret: string;
   }>();
   const confirm = await call(t, s, 'POST', '/api/auth/two-factor/confirm', {
@@ -121,6 +123,26 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('session strength (%s)', (s
     expect(list.map((s) => s.signInMethod).sort()).toEqual(
       expect.arrayContaining(['password', 'recovery-code']),
     );
+  });
+
+  it('a session alone cannot enrol two-factor: the password is asked again', async () => {
+    const member = await addMember(t, admin, admin.workspaceId, 'viewer');
+    const laptop = await login(t, member.email, member.password);
+    for (const body of [{}, { password: '' }, { password: 'Not-the-password-1' }]) {
+      const res = await call(t, member, 'POST', '/api/auth/two-factor/enrol', body);
+      expect(res.statusCode, JSON.stringify(body)).toBe(400);
+      expect(res.json().message).toMatch(/^password: /);
+      expect(res.body).not.toMatch(/otpauth|secret/);
+    }
+    // Nothing is pending to confirm, and the owner's other session is untouched.
+    const confirm = await call(t, member, 'POST', '/api/auth/two-factor/confirm', {
+      code: '123456',
+    });
+    expect(confirm.statusCode).toBe(409);
+    expect((await call(t, laptop, 'GET', '/api/me')).statusCode).toBe(200);
+    expect((await call(t, member, 'GET', '/api/auth/two-factor')).json()).toMatchObject({
+      enabled: false,
+    });
   });
 
   it('a sign-in racing a password change or two-factor enrolment does not outlive it', async () => {

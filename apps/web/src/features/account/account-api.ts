@@ -34,7 +34,9 @@ function useRefreshTwoFactor() {
 
 export function useEnrolTwoFactor() {
   return useMutation({
-    mutationFn: () => apiRequest<TTwoFactorEnrolResponse>('POST', '/api/auth/two-factor/enrol'),
+    // The password is asked again: a session alone cannot add an authenticator.
+    mutationFn: (password: string) =>
+      apiRequest<TTwoFactorEnrolResponse>('POST', '/api/auth/two-factor/enrol', { password }),
   });
 }
 

@@ -80,6 +80,14 @@ function fakeApi(me: { isInstanceAdmin?: boolean; canCreateWorkspaces?: boolean 
           }),
         );
       }
+      if (url === '/api/auth/two-factor/enrol' && method === 'POST') {
+        return Promise.resolve(
+          json(200, {
+            otpauthUri: 'otpauth://totp/Bastion:ada%40example.test?secret=JBSWY3DPEHPK3PXP',
+            secret: 'JBSWY3DPEHPK3PXP',
+          }),
+        );
+      }
       if (url === '/api/auth/two-factor') {
         return Promise.resolve(json(200, { enabled: false, recoveryCodesLeft: 0 }));
       }
@@ -241,5 +249,21 @@ describe('AccountPage: workspaces and instance settings', () => {
     const patch = calls.find((c) => c.method === 'PATCH');
     expect(patch?.url).toBe('/api/instance/settings');
     expect(JSON.parse(String(patch?.body))).toEqual({ workspaceCreation: 'everyone' });
+  });
+});
+
+describe('AccountPage: two-factor', () => {
+  it('asks for the password before setting up an authenticator', async () => {
+    const calls = fakeApi();
+    renderPage();
+    const user = userEvent.setup();
+    const form = await screen.findByRole('form', { name: 'Set up two-factor' });
+    const password = within(form).getByLabelText('Password');
+    expect(password).toBeRequired();
+    await user.type(password, 'My-own-password-1');
+    await user.click(within(form).getByRole('button', { name: 'Set up two-factor' }));
+    expect(await screen.findByRole('form', { name: 'Confirm two-factor' })).toBeInTheDocument();
+    const enrol = calls.find((c) => c.url === '/api/auth/two-factor/enrol');
+    expect(JSON.parse(String(enrol?.body))).toEqual({ password: 'My-own-password-1' });
   });
 });

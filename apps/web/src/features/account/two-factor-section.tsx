@@ -63,6 +63,7 @@ export function TwoFactorSection() {
   const regenerate = useRegenerateRecoveryCodes();
   const [code, setCode] = useState('');
   const [password, setPassword] = useState('');
+  const [enrolPassword, setEnrolPassword] = useState('');
   const [codes, setCodes] = useState<string[]>();
 
   if (codes) {
@@ -91,6 +92,10 @@ export function TwoFactorSection() {
   };
   const onConfirm = submitCodeTo(confirm);
   const onRegenerate = submitCodeTo(regenerate);
+  const onEnrol = (e: FormEvent) => {
+    e.preventDefault();
+    enrol.mutate(enrolPassword, { onSuccess: () => setEnrolPassword('') });
+  };
   const onDisable = (e: FormEvent) => {
     e.preventDefault();
     disable.mutate(password, { onSuccess: () => setPassword('') });
@@ -101,13 +106,23 @@ export function TwoFactorSection() {
       {status.isPending && <Loading />}
       {status.isError && <ErrorNotice error={status.error} />}
       {status.data && !status.data.enabled && !enrol.data && (
-        <>
+        <form onSubmit={onEnrol} aria-label="Set up two-factor">
           <p>Off. Protect your account with a code from an authenticator app at sign-in.</p>
-          <button type="button" onClick={() => enrol.mutate()} disabled={enrol.isPending}>
+          <label>
+            Password
+            <input
+              type="password"
+              autoComplete="current-password"
+              required
+              value={enrolPassword}
+              onChange={(e) => setEnrolPassword(e.target.value)}
+            />
+          </label>
+          <button type="submit" disabled={enrol.isPending}>
             {enrol.isPending ? 'Preparing…' : 'Set up two-factor'}
           </button>
           {enrol.isError && <ErrorNotice error={enrol.error} />}
-        </>
+        </form>
       )}
       {status.data && !status.data.enabled && enrol.data && (
         <form onSubmit={onConfirm} aria-label="Confirm two-factor">
