@@ -10,7 +10,7 @@ import type { TErrorResponse } from '@bastion/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ZodValidationException } from 'nestjs-zod';
 import { ZodError } from 'zod';
-import { redactText } from '../logging/redact-text';
+import { redactText, redactUrl } from '../logging/redact-text';
 import { AppException } from './app.exception';
 
 /** Formats zod issues as `body.email: must be an email address; ...`, naming each field. */
@@ -68,7 +68,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (status >= 500) {
       const err = exception instanceof Error ? exception : new Error(String(exception));
       this.logger.error(
-        `${request.method} ${request.url.split('?')[0]} failed [${correlationId}]: ${redactText(err.message)}`,
+        `${request.method} ${redactUrl(request.url.split('?')[0])} failed [${correlationId}]: ${redactText(err.message)}`,
         err.stack,
       );
     }

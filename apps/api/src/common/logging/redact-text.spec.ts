@@ -22,11 +22,37 @@ describe('redactText', () => {
 describe('redactUrl', () => {
   const token = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-AbCdE';
   it('masks an invitation token in an API or web path', () => {
-    expect(redactUrl(`/api/invitations/${token}/accept`)).toBe(
-      '/api/invitations/[redacted]/accept',
-    );
+    expect(redactUrl(`/api/invitations/${token}/accept`)).toBe('/api/invitations/[redacted]');
     expect(redactUrl(`/invite/${token}`)).toBe('/invite/[redacted]');
     expect(redactText(`GET /api/invitations/${token} failed`)).not.toContain(token);
+  });
+
+  it('masks every other spelling that reaches the same route or page (breaking session)', () => {
+    const rest = token.slice(1);
+    for (const url of [
+      `/sign-in?next=%2Finvite%2F${token}`,
+      `/sign-in?next=%252Finvite%252F${token}`,
+      `/api/invitations/%${token.charCodeAt(0).toString(16)}${rest}`,
+      `/api/%69nvitations/${token}`,
+      `/INVITE/${token}`,
+      `/Invite/${token}`,
+      `/invite/${token}-`,
+      `/api/invitations/${token}x`,
+      `/api/invitations/${token.slice(0, 20)}`,
+      `/invite/${token}?x=%zz`,
+      `/x/y${token}invite`,
+    ]) {
+      const out = redactUrl(url);
+      expect(out, url).not.toContain(token.slice(0, 12));
+      expect(out, url).not.toContain(rest.slice(-12));
+      expect(out, url).toContain('[redacted');
+    }
+  });
+
+  it('leaves other URLs alone', () => {
+    for (const url of ['/api/workspaces/abc/apps?draft=true', '/assets/app-1234.js', '/%zz']) {
+      expect(redactUrl(url)).toBe(url);
+    }
   });
 
   it('keeps invitation ids (UUIDs) readable', () => {

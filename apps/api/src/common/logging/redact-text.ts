@@ -21,7 +21,42 @@ export function redactText(text: string): string {
  */
 const INVITATION_TOKEN_IN_PATH = /(\/invit(?:e|ations))\/[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g;
 
-/** A request URL as it may be logged: invitation tokens masked (see {@link redactText}). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A request URL as it may be logged, for any URL that may hold an invitation token: one whose
+ * decoded text names `invit...` anywhere (path in any case, percent-encoded, a longer or shorter
+ * "token", or inside a query such as `/sign-in?next=%2Finvite%2F<token>`). Such a URL keeps
+ * only its path up to the `/invit...` segment, then `/[redacted]`; without that segment it
+ * keeps nothing but the marker. Other URLs are logged as they are.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(INVITATION_TOKEN_IN_PATH, '$1/[redacted]');
+  const decoded = decodeLeniently(url);
+  if (!/invit/i.test(decoded)) return url;
+  const end = decoded.search(/[?#]/);
+  const path = end === -1 ? decoded : decoded.slice(0, end);
+  const segment = /^([^\s]*?\/invit[a-z]*)(?:\/|$)/i.exec(path);
+  if (!segment) return '[redacted: may hold an invitation link]';
+  // An admin's route names invitations by id (a UUID), never by token: it stays readable.
+  const after = path.slice(segment[1].length).split('/').filter(Boolean);
+  if (end === -1 && after.every((p) => UUID.test(p) || p === 'resend')) return url;
+  return `${segment[1]}/[redacted]`;
+}
+
+/** `decodeURIComponent`, applied until nothing changes (twice-encoded text too); never throws. */
+function decodeLeniently(text: string): string {
+  let current = text;
+  for (let i = 0; i < 3; i++) {
+    let next: string;
+    try {
+      next = decodeURIComponent(current);
+    } catch {
+      next = current.replace(/%([0-9a-f]{2})/gi, (_m, hex: string) =>
+        String.fromCharCode(parseInt(hex, 16)),
+      );
+    }
+    if (next === current) break;
+    current = next;
+  }
+  return current;
 }
