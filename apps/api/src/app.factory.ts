@@ -7,6 +7,7 @@ import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { CORRELATION_HEADER, generateCorrelationId } from './common/http/correlation-id';
+import { registerAllowedHosts } from './common/http/allowed-hosts';
 import { registerCors } from './common/http/cors';
 import { registerCrossSiteRequestPolicy } from './common/http/cross-site-request';
 import { answerFrameworkError } from './common/http/framework-errors';
@@ -135,6 +136,11 @@ async function configureApp(app: NestFastifyApplication, config: AppConfig): Pro
   registerSecurityHeaders(app);
   registerCors(app, config.corsOrigins);
   registerCrossSiteRequestPolicy(app, config.corsOrigins);
+  // Plain HTTP reached directly: the DNS-rebinding defence (see allowed-hosts.ts for why not
+  // over TLS or behind a proxy).
+  if (!config.tls && parseTrustProxy(config.trustProxy) === false) {
+    registerAllowedHosts(app, config.allowedHosts);
+  }
   await app.register(fastifyCookie);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   setupOpenApi(app, (require('../package.json') as { version: string }).version);

@@ -96,6 +96,13 @@ export const ZEnvSchema = z
       'must be true, false, a hop count, or a comma list of IPs, CIDRs, loopback, linklocal, uniquelocal',
     ),
     HTTP_REDIRECT_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    ALLOWED_HOSTS: commaList.refine(
+      (list) =>
+        list.every((h) =>
+          /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(h),
+        ),
+      'must be a comma list of host names like bastion.internal (no scheme, port or path)',
+    ),
     CORS_ORIGINS: commaList.refine(
       (list) => list.every((o) => o === '*' || isOrigin(o)),
       'must be a comma list of origins like https://app.example.com (scheme, host, optional port; no path)',

@@ -48,6 +48,11 @@ export interface AppConfig {
    * means same-origin only (no CORS headers at all). `*` is refused in production.
    */
   corsOrigins: string[];
+  /**
+   * Host names a plain-HTTP request may name besides IP addresses and localhost
+   * (`ALLOWED_HOSTS`): the DNS-rebinding defence, `common/http/allowed-hosts.ts`.
+   */
+  allowedHosts: string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Folder of the built web app, served by the API when `serveWeb` is on. */
   webDistDir: string;
@@ -127,6 +132,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     trustProxy: e.TRUST_PROXY,
     httpRedirectPort: e.HTTP_REDIRECT_PORT,
     corsOrigins: e.CORS_ORIGINS,
+    allowedHosts: e.ALLOWED_HOSTS,
     logLevel: e.LOG_LEVEL,
     webDistDir: abs(e.WEB_DIST_DIR ?? resolve(__dirname, '../../../web/dist')),
     serveWeb: e.SERVE_WEB || e.NODE_ENV === 'production',

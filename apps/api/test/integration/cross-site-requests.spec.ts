@@ -23,7 +23,9 @@ describe('cross-site requests', () => {
     t.app.inject({ method: 'POST', url, headers: { host: HOST, ...headers }, payload });
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { CORS_ORIGINS: 'https://tools.partner.test' } });
+    t = await createTestApp({
+      env: { CORS_ORIGINS: 'https://tools.partner.test', ALLOWED_HOSTS: HOST },
+    });
   });
   afterAll(() => t.close());
 

@@ -507,7 +507,9 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('invitations (%s)', (store)
 describe('invitation links: the origin', () => {
   it('follows X-Forwarded-* only from a trusted proxy (TRUST_PROXY), else the Host header', async () => {
     for (const trustProxy of ['127.0.0.1', '']) {
-      const t = await createTestApp({ env: { TRUST_PROXY: trustProxy } });
+      const t = await createTestApp({
+        env: { TRUST_PROXY: trustProxy, ALLOWED_HOSTS: 'internal' },
+      });
       try {
         const admin = await setupAdmin(t);
         const res = await t.app.inject({
