@@ -135,10 +135,11 @@ async function configureApp(app: NestFastifyApplication, config: AppConfig): Pro
   });
   registerSecurityHeaders(app);
   registerCors(app, config.corsOrigins);
-  registerCrossSiteRequestPolicy(app, config.corsOrigins);
+  const behindProxy = parseTrustProxy(config.trustProxy) !== false;
+  registerCrossSiteRequestPolicy(app, config.corsOrigins, behindProxy);
   // Plain HTTP reached directly: the DNS-rebinding defence (see allowed-hosts.ts for why not
   // over TLS or behind a proxy).
-  if (!config.tls && parseTrustProxy(config.trustProxy) === false) {
+  if (!config.tls && !behindProxy) {
     registerAllowedHosts(app, config.allowedHosts);
   }
   await app.register(fastifyCookie);

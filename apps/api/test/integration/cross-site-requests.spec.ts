@@ -139,6 +139,26 @@ describe('cross-site requests', () => {
         payload: JSON.stringify({ email: 'a@example.test', password: 'x' }),
       });
       expect(cross.statusCode).toBe(403);
+      // Chains of proxies and an explicit default port are the same instance (breaking session:
+      // each of these was refused).
+      for (const headers of [
+        { 'x-forwarded-host': 'bastion.example.org, internal:3000', 'x-forwarded-proto': 'https' },
+        { 'x-forwarded-host': 'bastion.example.org', 'x-forwarded-proto': 'https, http' },
+        { 'x-forwarded-host': 'bastion.example.org:443', 'x-forwarded-proto': 'https' },
+      ]) {
+        const chained = await proxied.app.inject({
+          method: 'POST',
+          url: '/api/auth/login',
+          headers: {
+            host: 'internal:3000',
+            origin: 'https://bastion.example.org',
+            'content-type': 'application/json',
+            ...headers,
+          },
+          payload: JSON.stringify({ email: 'nobody@example.test', password: 'x' }),
+        });
+        expect(chained.statusCode, JSON.stringify(headers)).toBe(401);
+      }
     } finally {
       await proxied.close();
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { crossSiteRefusal, RequestOrigin } from './cross-site-request';
+import { crossSiteRefusal, normaliseOrigin, RequestOrigin } from './cross-site-request';
 
 const own = 'https://bastion.example.org';
 const allowed = new Set(['https://tools.partner.test']);
@@ -7,11 +7,19 @@ const req = (r: Partial<RequestOrigin>): RequestOrigin => ({
   method: 'POST',
   origin: undefined,
   secFetchSite: undefined,
-  ownOrigin: own,
+  ownOrigins: new Set([own]),
   ...r,
 });
 
 describe('crossSiteRefusal', () => {
+  it('compares origins without the default port and in any case', () => {
+    expect(normaliseOrigin('https://App.Example.com:443')).toBe('https://app.example.com');
+    expect(normaliseOrigin('http://app.example.com:80')).toBe('http://app.example.com');
+    expect(normaliseOrigin('https://app.example.com:80')).toBe('https://app.example.com:80');
+    const viaPort = req({ ownOrigins: new Set([normaliseOrigin(`${own}:443`)]), origin: own });
+    expect(crossSiteRefusal(viaPort, allowed)).toBeNull();
+  });
+
   it('passes safe methods whatever their headers say', () => {
     for (const method of ['GET', 'HEAD', 'OPTIONS', 'get']) {
       expect(

@@ -13,8 +13,11 @@ export interface RequestOrigin {
   origin: string | undefined;
   /** The `Sec-Fetch-Site` request header, if any (Fetch Metadata, W3C). */
   secFetchSite: string | undefined;
-  /** This instance's own origin as the request reached it: `<protocol>://<host[:port]>`. */
-  ownOrigin: string;
+  /**
+   * This instance's own origins as the request reached it, normalised by {@link normaliseOrigin}:
+   * one, or behind `TRUST_PROXY` each the proxies named (`X-Forwarded-Proto` x `-Host` lists).
+   */
+  ownOrigins: ReadonlySet<string>;
 }
 
 /**
@@ -37,16 +40,46 @@ export function crossSiteRefusal(
   if (origin !== undefined && allowedOrigins.has(origin)) return null;
   if (
     request.secFetchSite?.toLowerCase() === 'cross-site' ||
-    (origin !== undefined && origin !== request.ownOrigin)
+    (origin !== undefined && !request.ownOrigins.has(normaliseOrigin(origin)))
   ) {
     return 'This request came from another site and was refused (Origin / Sec-Fetch-Site); use the Bastion web app or an API client without a browser';
   }
   return null;
 }
 
-/** The instance's own origin as this request reached it (behind `TRUST_PROXY`: as the proxy saw it). */
-function ownOriginOf(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`.toLowerCase();
+/**
+ * An origin as compared here: lower case, without the scheme's default port (a browser's
+ * `Origin` omits it; a `Host` header may carry it: `app.example.com:443`).
+ */
+export function normaliseOrigin(origin: string): string {
+  const lower = origin.trim().toLowerCase();
+  if (lower.startsWith('https://') && lower.endsWith(':443')) return lower.slice(0, -4);
+  if (lower.startsWith('http://') && lower.endsWith(':80')) return lower.slice(0, -3);
+  return lower;
+}
+
+/**
+ * The instance's own origins as this request reached it. Behind `TRUST_PROXY` a chain of
+ * proxies may list several values (`X-Forwarded-Host: app.example.com, internal:3000`,
+ * `X-Forwarded-Proto: https, http`): each pairing the proxies named counts, since those headers
+ * are trusted there already.
+ */
+function ownOriginsOf(request: FastifyRequest, behindProxy: boolean): Set<string> {
+  const origins = new Set([normaliseOrigin(`${request.protocol}://${request.host}`)]);
+  if (!behindProxy) return origins;
+  const list = (name: string) =>
+    (header(request, name) ?? '')
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean);
+  const protos = list('x-forwarded-proto').filter((p) => p === 'http' || p === 'https');
+  const hosts = list('x-forwarded-host');
+  for (const proto of protos.length > 0 ? protos : [request.protocol]) {
+    for (const host of hosts.length > 0 ? hosts : [request.host]) {
+      origins.add(normaliseOrigin(`${proto}://${host}`));
+    }
+  }
+  return origins;
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {
@@ -62,6 +95,7 @@ function header(request: FastifyRequest, name: string): string | undefined {
 export function registerCrossSiteRequestPolicy(
   app: NestFastifyApplication,
   corsOrigins: readonly string[],
+  behindProxy: boolean,
 ): void {
   const allowed = new Set(corsOrigins.filter((o) => o !== '*'));
   app
@@ -73,7 +107,7 @@ export function registerCrossSiteRequestPolicy(
           method: request.method,
           origin: header(request, 'origin'),
           secFetchSite: header(request, 'sec-fetch-site'),
-          ownOrigin: ownOriginOf(request),
+          ownOrigins: ownOriginsOf(request, behindProxy),
         },
         allowed,
       );
