@@ -9,7 +9,6 @@ export function useInvitationPreview(token: string) {
     queryKey: ['invitation', token],
     queryFn: () => apiRequest<TInvitationPreview>('GET', `/api/invitations/${token}`),
     retry: false,
-    staleTime: Infinity,
   });
 }
 
