@@ -5,9 +5,9 @@ import {
   type ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createHash } from 'node:crypto';
 import type { AppConfig } from '../config/app-config';
 import { AuthErrorCode, AuthException } from './auth.exception';
+import { invitationTokenHash } from '../workspaces/invitation-token';
 import { deviceTokenHash, presentedDeviceToken } from './known-device-cookie';
 
 type ThrottlerLimitDetail = Parameters<ThrottlerGuard['throwThrottlingException']>[1];
@@ -43,7 +43,7 @@ async function accountTracker(
   const request = req as unknown as FastifyRequest<{ Params: { token?: unknown } }>;
   const invitation = request.params?.token;
   if (typeof invitation === 'string') {
-    return `invitation:${createHash('sha256').update(invitation.slice(0, 256)).digest('hex')}`;
+    return `invitation:${invitationTokenHash(invitation.slice(0, 256))}`;
   }
   if (request.auth) return `user:${request.auth.user.id}`;
   const body = request.body as { email?: unknown } | undefined;

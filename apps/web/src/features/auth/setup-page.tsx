@@ -6,6 +6,7 @@ import { ErrorNotice } from '../../components/error-notice';
 import { Loading } from '../../components/loading';
 import { apiRequest, setCsrfToken } from '../../lib/api-client';
 import { ME_QUERY_KEY, useSetupStatus } from './use-me';
+import { NewPasswordField } from '../../components/new-password-field';
 
 /**
  * First-run setup (`POST /api/setup`): the first admin and their workspace. Only while no user
@@ -50,19 +51,7 @@ export function SetupPage() {
             onChange={(e) => setEmail(e.target.value)}
           />
         </label>
-        <label>
-          Password
-          <input
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={12}
-            aria-describedby="setup-password-help"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </label>
-        <small id="setup-password-help">At least 12 characters; a phrase works well.</small>
+        <NewPasswordField helpId="setup-password-help" value={password} onChange={setPassword} />
         <label>
           Workspace name
           <input

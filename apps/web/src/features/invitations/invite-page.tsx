@@ -5,6 +5,7 @@ import { ErrorNotice } from '../../components/error-notice';
 import { Loading } from '../../components/loading';
 import { useMe } from '../auth/use-me';
 import { useAcceptInvitation, useInvitationPreview } from './invitation-api';
+import { NewPasswordField } from '../../components/new-password-field';
 
 /** Sets the invitee's own password (with confirmation) and accepts: the new account joins. */
 function CreateAccountForm({
@@ -33,19 +34,7 @@ function CreateAccountForm({
       <p>
         Choose a password for <strong>{preview.email}</strong>.
       </p>
-      <label>
-        Password
-        <input
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={12}
-          aria-describedby="invite-password-help"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-        />
-      </label>
-      <small id="invite-password-help">At least 12 characters; a phrase works well.</small>
+      <NewPasswordField helpId="invite-password-help" value={password} onChange={setPassword} />
       <label>
         Confirm password
         <input
