@@ -1,6 +1,6 @@
 import { ZAppDefinition, type TApp, type TAppDefinition } from '@bastion/contracts';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { createMemoryRouter, RouterProvider } from 'react-router';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -282,5 +282,157 @@ describe('AppEditorPage: query parameters', () => {
         ]),
       { timeout: 5_000 },
     );
+  });
+});
+
+describe('AppEditorPage: undo and redo', () => {
+  const item = (id: string) => document.querySelector<HTMLElement>(`[data-component="${id}"]`)!;
+  const ctrl = (keys: string) => `{Control>}${keys}{/Control}`;
+
+  it('Ctrl+Z on the canvas undoes an add, Ctrl+Shift+Z and Ctrl+Y redo; buttons follow', async () => {
+    fakeApi(appWith({ pages: [{ id: 'page1', name: 'Page 1', components: [] }] }));
+    renderEditor();
+    const user = userEvent.setup();
+    const undoButton = await screen.findByRole('button', { name: 'Undo' });
+    const redoButton = screen.getByRole('button', { name: 'Redo' });
+    expect(undoButton).toBeDisabled();
+    expect(redoButton).toBeDisabled();
+
+    await user.click(screen.getByRole('button', { name: 'Add Text' }));
+    expect(canvasIds()).toEqual(['text1']);
+    expect(undoButton).toBeEnabled();
+    expect(undoButton).toHaveAttribute('title', 'Undo add text1 (Ctrl/⌘+Z)');
+
+    act(() => item('text1').focus());
+    await user.keyboard(ctrl('z'));
+    expect(canvasIds()).toEqual([]);
+    expect(undoButton).toBeDisabled();
+    expect(redoButton).toBeEnabled();
+    await user.keyboard('{Control>}{Shift>}z{/Shift}{/Control}');
+    expect(canvasIds()).toEqual(['text1']);
+    await user.click(undoButton);
+    expect(canvasIds()).toEqual([]);
+    await user.keyboard(ctrl('y'));
+    expect(canvasIds()).toEqual(['text1']);
+    // The redone component is selected again, as it was.
+    expect(screen.getByRole('heading', { name: 'Text text1' })).toBeInTheDocument();
+  });
+
+  it('typing in one property is one step; Ctrl+Z inside the field is left to the field', async () => {
+    fakeApi(appWith({ pages: [{ id: 'page1', name: 'Page 1', components: [] }] }));
+    renderEditor();
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('button', { name: 'Add Text' }));
+    const field = screen.getByLabelText('Text', { selector: 'input' });
+    await user.clear(field);
+    await user.type(field, 'Hello');
+    expect(item('text1')).toHaveTextContent('Hello');
+
+    // In the field, Ctrl+Z is the field's own: the editor's history is not touched.
+    await user.keyboard(ctrl('z'));
+    expect(canvasIds()).toEqual(['text1']);
+
+    act(() => item('text1').focus());
+    await user.keyboard(ctrl('z'));
+    expect(canvasIds()).toEqual(['text1']);
+    expect(item('text1')).toHaveTextContent('Text');
+    await user.keyboard(ctrl('z'));
+    expect(canvasIds()).toEqual([]);
+  });
+
+  it('undo of a rename renames the references back', async () => {
+    fakeApi(
+      appWith({
+        pages: [
+          {
+            id: 'page1',
+            name: 'Page 1',
+            components: [
+              { id: 'input1', type: 'textInput', layout: { x: 0, y: 0, w: 4, h: 2 }, props: {} },
+              {
+                id: 'text1',
+                type: 'text',
+                layout: { x: 0, y: 2, w: 4, h: 1 },
+                props: { text: 'Hi {{ input1.value }}' },
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    renderEditor();
+    const user = userEvent.setup();
+    await screen.findByRole('navigation', { name: 'Pages' });
+    act(() => item('input1').focus());
+    const name = screen.getByRole('textbox', { name: 'Name' });
+    await user.clear(name);
+    await user.type(name, 'who{Enter}');
+    expect(canvasIds()).toEqual(['who', 'text1']);
+    act(() => item('text1').focus());
+    expect(screen.getByLabelText('Text', { selector: 'input' })).toHaveValue('Hi {{ who.value }}');
+
+    await user.keyboard(ctrl('z'));
+    expect(canvasIds()).toEqual(['input1', 'text1']);
+    // Undo brings back the selection of before the rename; a click selects text1 again.
+    expect(screen.getByRole('heading', { name: 'Text input input1' })).toBeInTheDocument();
+    await user.click(item('text1'));
+    expect(screen.getByLabelText('Text', { selector: 'input' })).toHaveValue(
+      'Hi {{ input1.value }}',
+    );
+  });
+
+  it('Delete on a focused component removes it; Ctrl+Z brings it back', async () => {
+    const patches = fakeApi(
+      appWith({
+        pages: [
+          {
+            id: 'page1',
+            name: 'Page 1',
+            components: [
+              { id: 'text1', type: 'text', layout: { x: 0, y: 0, w: 4, h: 1 }, props: {} },
+            ],
+          },
+        ],
+      }),
+    );
+    renderEditor();
+    const user = userEvent.setup();
+    await screen.findByRole('navigation', { name: 'Pages' });
+    act(() => item('text1').focus());
+    await user.keyboard('{Delete}');
+    expect(canvasIds()).toEqual([]);
+    await user.keyboard(ctrl('z'));
+    expect(canvasIds()).toEqual(['text1']);
+    // Back to the stored copy before the autosave ran: nothing to save.
+    expect(screen.getByTestId('save-status')).toHaveTextContent('All changes saved');
+    expect(patches).toEqual([]);
+  });
+
+  it('a history input event aimed at an unfocused editor is stopped before it', async () => {
+    fakeApi(appWith({ pages: [{ id: 'page1', name: 'Page 1', components: [] }] }));
+    renderEditor();
+    await screen.findByRole('navigation', { name: 'Pages' });
+    const other = document.createElement('div');
+    other.contentEditable = 'true';
+    other.tabIndex = 0;
+    document.body.append(other);
+    const seen: string[] = [];
+    other.addEventListener('beforeinput', (e) => seen.push(e.inputType));
+    const fire = () => {
+      const e = new InputEvent('beforeinput', {
+        inputType: 'historyUndo',
+        bubbles: true,
+        cancelable: true,
+      });
+      other.dispatchEvent(e);
+      return e.defaultPrevented;
+    };
+    screen.getByRole('button', { name: 'Undo' }).focus();
+    expect(fire()).toBe(true);
+    expect(seen).toEqual([]);
+    other.focus();
+    expect(fire()).toBe(false);
+    expect(seen).toEqual(['historyUndo']);
+    other.remove();
   });
 });

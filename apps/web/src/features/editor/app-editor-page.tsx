@@ -1,10 +1,4 @@
-import type {
-  TApp,
-  TAppDefinition,
-  TComponent,
-  TComponentType,
-  TQueryParamSpec,
-} from '@bastion/contracts';
+import type { TApp, TComponent, TComponentType, TQueryParamSpec } from '@bastion/contracts';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { toast } from 'sonner';
@@ -30,25 +24,37 @@ import { draftFromSaved, toUpdateBody, type QueryDraft } from '../queries/query-
 import { QueryPanel } from '../queries/query-panel';
 import { Canvas } from './canvas';
 import { PageBar } from './page-bar';
+import { describeEdit, layoutLabel } from './edit-labels';
+import { UndoButtons } from './undo-buttons';
+import { useCanvasHistory } from './use-canvas-history';
+import { useUndoShortcuts } from './use-editor-shortcuts';
 import {
   addPage,
   movePage,
   removePage,
   renamePage,
   withAllComponents,
+  withLayouts,
   withPageComponents,
 } from './page-operations';
 import { Palette } from './palette';
 import { PropertyPanel } from './property-panel';
-import { renameReferences } from './rename-references';
+import { renameInDefinition, renameInQuery } from './rename-references';
 import { useAutosave, type SaveStatus } from './use-autosave';
 
 const SHORTCUTS: Shortcut[] = [
   { keys: 'Ctrl/⌘ + Enter', description: 'Run the selected query' },
   { keys: 'Ctrl/⌘ + S', description: 'Save now (changes also save automatically)' },
+  {
+    keys: 'Ctrl/⌘ + Z',
+    description: 'Undo a canvas or property change (in a text field: its own)',
+  },
+  { keys: 'Ctrl/⌘ + Shift + Z, Ctrl + Y', description: 'Redo' },
+  { keys: 'Tab', description: 'Move through the components on the canvas (focus selects)' },
+  { keys: 'Enter', description: 'Edit the focused component in the property panel' },
   { keys: 'Arrow keys', description: 'Move the selected component' },
   { keys: 'Shift + Arrow keys', description: 'Resize the selected component' },
-  { keys: 'Delete', description: 'Delete the selected component' },
+  { keys: 'Delete', description: 'Delete the selected component (undoable)' },
   { keys: 'Escape', description: 'Deselect' },
 ];
 
@@ -74,10 +80,20 @@ function Editor({
   datasources: DatasourceView[];
 }) {
   const [name, setName] = useState(app.name);
-  const [definition, setDefinition] = useState<TAppDefinition>(app.definition);
   const [queries, setQueries] = useState<QueryDraft[]>(() => app.queries.map(draftFromSaved));
   const [selectedPageId, setSelectedPageId] = useState(app.definition.pages[0].id);
   const [selectedId, setSelectedId] = useState<string | null>(null);
+  // The draft definition with undo/redo; every canvas, property and page edit is one step.
+  const history = useCanvasHistory({
+    initial: app.definition,
+    spot: { pageId: selectedPageId, selectedId },
+    onRestore: (spot) => {
+      setSelectedPageId(spot.pageId);
+      setSelectedId(spot.selectedId);
+    },
+    onRename: (from, to) => setQueries((qs) => qs.map((q) => renameInQuery(q, from, to))),
+  });
+  const { definition, edit } = history;
   const [selectedQueryId, setSelectedQueryId] = useState<string | null>(app.queries[0]?.id ?? null);
   const [draggingType, setDraggingType] = useState<TComponentType | null>(null);
   const [saveErrors, setSaveErrors] = useState<Record<string, string>>({});
@@ -184,64 +200,46 @@ function Editor({
       const q = queries.find((x) => x.id === selectedQueryId) ?? queries[0];
       if (q) c.props = { ...c.props, data: `{{ ${q.name}.data }}` };
     }
-    setDefinition((d) => withPageComponents(d, pageId, (cs) => [...cs, c]));
+    edit(`add ${c.id}`, (d) => withPageComponents(d, pageId, (cs) => [...cs, c]));
     setSelectedId(c.id);
   };
-  const updateComponent = (next: TComponent) =>
-    setDefinition((d) =>
-      withPageComponents(d, pageId, (cs) => cs.map((c) => (c.id === next.id ? next : c))),
+  const updateComponent = (next: TComponent) => {
+    const before = components.find((c) => c.id === next.id);
+    const { label, key } = describeEdit(before, next);
+    edit(
+      label,
+      (d) => withPageComponents(d, pageId, (cs) => cs.map((c) => (c.id === next.id ? next : c))),
+      key,
     );
+  };
+  // Undoable, so no confirmation: the toast's Undo (or Ctrl+Z) brings the component back.
   const deleteComponent = (id: string) => {
-    setDefinition((d) => withPageComponents(d, pageId, (cs) => cs.filter((c) => c.id !== id)));
+    const removed = components.find((c) => c.id === id);
+    const step = edit(`delete ${id}`, (d) =>
+      withPageComponents(d, pageId, (cs) => cs.filter((c) => c.id !== id)),
+    );
     setSelectedId(null);
+    if (!step || !removed) return;
+    const from = pageId;
+    // When later edits buried the step, the toast's Undo puts the component back as a new step.
+    // (Nothing happens when it is already back.)
+    const putBack = () =>
+      edit(`restore ${id}`, (d) =>
+        allComponents(d).some((c) => c.id === id)
+          ? d
+          : withPageComponents(d, from, (cs) => [...cs, removed]),
+      );
+    toast(`Deleted ${id}`, {
+      action: { label: 'Undo', onClick: () => history.undoStep(step, putBack) },
+    });
   };
   const renameEverywhere = (from: string, to: string) => {
-    setDefinition((d) =>
-      withAllComponents(d, (cs) =>
-        cs.map((c) => ({
-          ...c,
-          id: c.id === from ? to : c.id,
-          props: Object.fromEntries(
-            Object.entries(c.props).map(([k, v]) => [
-              k,
-              typeof v === 'string' ? renameReferences(v, from, to) : v,
-            ]),
-          ),
-        })),
-      ),
-    );
-    setQueries((qs) =>
-      qs.map((q) => ({
-        ...q,
-        name: q.name === from ? to : q.name,
-        sql: renameReferences(q.sql, from, to),
-        rest: {
-          ...q.rest,
-          path: renameReferences(q.rest.path, from, to),
-          query: q.rest.query.map(([k, v]) => [k, renameReferences(v, from, to)]),
-          headers: q.rest.headers.map(([k, v]) => [k, renameReferences(v, from, to)]),
-          body: renameReferences(q.rest.body, from, to),
-        },
-        params: q.params.map((p) => ({
-          ...p,
-          name: p.name.replace(new RegExp(`^${from}__`), `${to}__`),
-        })),
-      })),
-    );
+    history.rename(from, to, renameInDefinition);
+    setQueries((qs) => qs.map((q) => renameInQuery(q, from, to)));
   };
-  const onLayout = (layouts: Record<string, TComponent['layout']>) => {
-    const changed = components.some((c) => {
-      const l = layouts[c.id];
-      return (
-        l && (l.x !== c.layout.x || l.y !== c.layout.y || l.w !== c.layout.w || l.h !== c.layout.h)
-      );
-    });
-    if (!changed) return;
-    setDefinition((d) =>
-      withPageComponents(d, pageId, (cs) =>
-        cs.map((c) => (layouts[c.id] ? { ...c, layout: layouts[c.id] } : c)),
-      ),
-    );
+  const onLayout = (layouts: Record<string, TComponent['layout']>, reason: 'user' | 'sync') => {
+    if (reason === 'sync') history.adjust((d) => withLayouts(d, pageId, layouts));
+    else edit(layoutLabel(components, layouts), (d) => withLayouts(d, pageId, layouts), undefined);
   };
   const selected = components.find((c) => c.id === selectedId) ?? null;
   const nudge = (dx: number, dy: number, resize: boolean) => {
@@ -252,6 +250,13 @@ function Editor({
       : { ...l, x: Math.max(0, Math.min(12 - l.w, l.x + dx)), y: Math.max(0, l.y + dy) };
     updateComponent({ ...selected, layout });
   };
+  const editInPanel = (id: string) => {
+    setSelectedId(id);
+    // After the panel shows `id` (it remounts per component), focus its first field.
+    requestAnimationFrame(() =>
+      document.querySelector<HTMLElement>('.property-panel input, .property-panel select')?.focus(),
+    );
+  };
 
   // --- pages --------------------------------------------------------------------------------
   const selectPage = (id: string) => {
@@ -259,15 +264,15 @@ function Editor({
     setSelectedId(null);
   };
   const onAddPage = () => {
-    const { definition: next, page: added } = addPage(definition);
+    const { page: added } = addPage(definition);
     if (!added) return;
-    setDefinition(next);
+    edit(`add ${added.name}`, (d) => addPage(d).definition);
     selectPage(added.id);
   };
   const onDeletePage = (id: string) => {
     const i = definition.pages.findIndex((p) => p.id === id);
     const neighbour = definition.pages[i + 1] ?? definition.pages[i - 1];
-    setDefinition((d) => removePage(d, id));
+    edit(`delete ${definition.pages[i]?.name ?? 'page'}`, (d) => removePage(d, id));
     if (id === pageId && neighbour) selectPage(neighbour.id);
   };
 
@@ -296,7 +301,8 @@ function Editor({
       await deleteQuery(wid, app.id, id);
       setQueries((qs) => qs.filter((q) => q.id !== id));
       savedQueries.current.delete(id);
-      setDefinition((d) =>
+      // Not a step, and no snapshot keeps an event pointing at the deleted query.
+      history.adjustAll((d) =>
         withAllComponents(d, (cs) =>
           cs.map((c) => ({ ...c, events: (c.events ?? []).filter((e) => e.queryId !== id) })),
         ),
@@ -336,6 +342,7 @@ function Editor({
   );
   useShortcut({ key: 'Enter', mod: true }, runSelected);
   useShortcut({ key: 'Escape' }, () => setSelectedId(null));
+  useUndoShortcuts(history.undo, history.redo);
   useShortcut({ key: 'Delete' }, () => selected && deleteComponent(selected.id), Boolean(selected));
   useShortcut(
     { key: 'Backspace' },
@@ -383,6 +390,7 @@ function Editor({
         <button type="button" onClick={() => void publish()} disabled={publishing}>
           {publishing ? 'Publishing…' : 'Publish'}
         </button>
+        <UndoButtons history={history} />
         <KeyboardHelp shortcuts={SHORTCUTS} />
       </header>
       {anyRunning && (
@@ -393,8 +401,8 @@ function Editor({
         selectedId={pageId}
         onSelect={selectPage}
         onAdd={onAddPage}
-        onRename={(id, pageName) => setDefinition((d) => renamePage(d, id, pageName))}
-        onMove={(id, delta) => setDefinition((d) => movePage(d, id, delta))}
+        onRename={(id, pageName) => edit('rename page', (d) => renamePage(d, id, pageName))}
+        onMove={(id, delta) => edit('move page', (d) => movePage(d, id, delta))}
         onDelete={onDeletePage}
       />
       <div className="editor-main">
@@ -405,6 +413,7 @@ function Editor({
           selectedId={selectedId}
           onSelect={setSelectedId}
           onLayout={onLayout}
+          onEdit={editInPanel}
           onDropNew={(t, at) => {
             addComponent(t, at);
             setDraggingType(null);

@@ -11,16 +11,33 @@ const Grid = WidthProvider(GridLayout);
 export const GRID_COLS = 12;
 export const ROW_HEIGHT = 40;
 
+function layoutsOf(next: Layout[]): Record<string, TComponent['layout']> {
+  const out: Record<string, TComponent['layout']> = {};
+  for (const l of next) {
+    if (l.i === '__dropping__') continue;
+    out[l.i] = { x: l.x, y: l.y, w: l.w, h: l.h };
+  }
+  return out;
+}
+
 /**
  * The editor canvas: components on a 12-column grid (react-grid-layout). Drag by the title bar,
  * resize by the corner; with a component selected, arrow keys move it and Shift+arrows resize.
  * Components stay live, so the builder can type into inputs and click buttons while editing.
+ *
+ * Selecting: a press anywhere on a component selects it and still reaches the widget (a
+ * button clicks, an input focuses, a table scrolls), as in Retool. Keyboard: each component
+ * is a tab stop with a focus ring and the name "<Kind> <id>"; focusing it selects it and Enter
+ * calls `onEdit` (the editor moves focus to the property panel).
+ * `onLayout(layouts, 'user')` is a finished drag or resize (an undo step); `'sync'` is the
+ * grid reporting its layout (on mount, or after pushing items aside), which is not a step.
  */
 export function Canvas({
   components,
   selectedId,
   onSelect,
   onLayout,
+  onEdit,
   onDropNew,
   draggingType,
   runtime,
@@ -28,7 +45,8 @@ export function Canvas({
   components: TComponent[];
   selectedId: string | null;
   onSelect: (id: string | null) => void;
-  onLayout: (layouts: Record<string, TComponent['layout']>) => void;
+  onLayout: (layouts: Record<string, TComponent['layout']>, reason: 'user' | 'sync') => void;
+  onEdit: (id: string) => void;
   onDropNew: (type: TComponentType, at: { x: number; y: number }) => void;
   draggingType: TComponentType | null;
   runtime: AppRuntime;
@@ -65,27 +83,34 @@ export function Canvas({
         onDrop={(_l, item) => {
           if (draggingType && item) onDropNew(draggingType, { x: item.x, y: item.y });
         }}
-        onLayoutChange={(next) => {
-          const out: Record<string, TComponent['layout']> = {};
-          for (const l of next) {
-            if (l.i === '__dropping__') continue;
-            out[l.i] = { x: l.x, y: l.y, w: l.w, h: l.h };
-          }
-          onLayout(out);
-        }}
+        onDragStop={(next) => onLayout(layoutsOf(next), 'user')}
+        onResizeStop={(next) => onLayout(layoutsOf(next), 'user')}
+        onLayoutChange={(next) => onLayout(layoutsOf(next), 'sync')}
       >
         {components.map((c) => (
           <div
             key={c.id}
             className={`canvas-item${c.id === selectedId ? ' selected' : ''}`}
             data-component={c.id}
-            onMouseDown={() => onSelect(c.id)}
+            role="group"
+            tabIndex={0}
+            aria-label={`${kindOf(c.type).label} ${c.id}`}
+            aria-current={c.id === selectedId ? 'true' : undefined}
+            // Capture phase: react-grid-layout replaces the item's onMouseDown with its own.
+            onPointerDownCapture={() => onSelect(c.id)}
             onFocus={() => onSelect(c.id)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && e.target === e.currentTarget) {
+                e.preventDefault();
+                onEdit(c.id);
+              }
+            }}
           >
             <div className="drag-handle" title="Drag to move">
               <button
                 type="button"
                 className="item-name"
+                tabIndex={-1}
                 aria-pressed={c.id === selectedId}
                 aria-label={`Select ${c.id}`}
                 onClick={() => onSelect(c.id)}

@@ -69,3 +69,23 @@ export function withAllComponents(
 ): TAppDefinition {
   return { ...def, pages: def.pages.map((p) => ({ ...p, components: f(p.components) })) };
 }
+
+/**
+ * Sets the layout of components on one page from `layouts` (by component id). Returns `def`
+ * itself when no box changes, so a grid that reports its unchanged layout records no step.
+ */
+export function withLayouts(
+  def: TAppDefinition,
+  pageId: string,
+  layouts: Record<string, TComponent['layout']>,
+): TAppDefinition {
+  const page = def.pages.find((p) => p.id === pageId) ?? def.pages[0];
+  const same = (a: TComponent['layout'], b: TComponent['layout']) =>
+    a.x === b.x && a.y === b.y && a.w === b.w && a.h === b.h;
+  if (page.components.every((c) => !layouts[c.id] || same(layouts[c.id], c.layout))) return def;
+  return withPageComponents(def, page.id, (cs) =>
+    cs.map((c) =>
+      layouts[c.id] && !same(layouts[c.id], c.layout) ? { ...c, layout: { ...layouts[c.id] } } : c,
+    ),
+  );
+}

@@ -19,6 +19,8 @@ export function useAutosave<T>(
   const inFlight = useRef<Promise<void> | null>(null);
   const [status, setStatus] = useState<SaveStatus>('saved');
   const [error, setError] = useState<unknown>(null);
+  // Bumped after each save, so a change made (or undone) while it was in flight is looked at again.
+  const [saves, setSaves] = useState(0);
 
   useEffect(() => {
     latest.current = { value, serialized, save };
@@ -35,6 +37,7 @@ export function useAutosave<T>(
     const p = doSave(v).then(
       () => {
         savedRef.current = s;
+        setSaves((n) => n + 1);
         setError(null);
         setStatus(latest.current.serialized === s ? 'saved' : 'unsaved');
       },
@@ -53,11 +56,16 @@ export function useAutosave<T>(
   }, []);
 
   useEffect(() => {
-    if (!enabled || serialized === savedRef.current) return;
+    if (!enabled) return;
+    if (serialized === savedRef.current) {
+      // Back to the stored value (e.g. an undo before the save): nothing is left to save.
+      setStatus((s) => (s === 'unsaved' ? 'saved' : s));
+      return;
+    }
     setStatus((s) => (s === 'saving' ? s : 'unsaved'));
     const t = setTimeout(() => void run().catch(() => undefined), delayMs);
     return () => clearTimeout(t);
-  }, [serialized, enabled, delayMs, run]);
+  }, [serialized, enabled, delayMs, run, saves]);
 
   /** Saves now; resolves when the latest value is stored. Rejects when the save fails. */
   const flush = useCallback(async () => {

@@ -1,5 +1,5 @@
 import { sql, PostgreSQL, MySQL, SQLite } from '@codemirror/lang-sql';
-import CodeMirror from '@uiw/react-codemirror';
+import CodeMirror, { EditorView } from '@uiw/react-codemirror';
 import { useMemo } from 'react';
 
 const DIALECTS = { postgres: PostgreSQL, mysql: MySQL, sqlite: SQLite } as const;
@@ -22,8 +22,12 @@ export function SqlEditor({
   label: string;
 }) {
   const extensions = useMemo(
-    () => [sql({ dialect: DIALECTS[dialect as keyof typeof DIALECTS] ?? PostgreSQL })],
-    [dialect],
+    () => [
+      sql({ dialect: DIALECTS[dialect as keyof typeof DIALECTS] ?? PostgreSQL }),
+      // The editable element (role textbox) needs the name too, not only its wrapper (axe).
+      EditorView.contentAttributes.of({ 'aria-label': label }),
+    ],
+    [dialect, label],
   );
   return (
     <div
