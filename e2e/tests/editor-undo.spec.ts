@@ -122,12 +122,16 @@ test('Ctrl+Z outside the SQL editor leaves the SQL intact and undoes the last ca
   await page.locator('body').press('ControlOrMeta+Shift+z');
   await expect(item(page, 'text1')).toHaveCount(1);
 
-  // The toolbar's Undo button (focus on it: Ctrl+Z is the editor's too) undoes the add again.
-  await page.getByRole('button', { name: 'Undo' }).click();
+  // The toolbar's buttons do the same, and are disabled when there is nothing to do.
+  const undoButton = page.getByRole('button', { name: 'Undo' });
+  const redoButton = page.getByRole('button', { name: 'Redo' });
+  await undoButton.click();
   await expect(item(page, 'text1')).toHaveCount(0);
-  await expect(page.getByRole('button', { name: 'Undo' })).toBeFocused();
-  await page.keyboard.press('ControlOrMeta+Shift+z');
+  await expect(undoButton).toBeDisabled();
+  await redoButton.click();
   await expect(item(page, 'text1')).toHaveCount(1);
+  // The move undone earlier is still there to redo.
+  await expect(redoButton).toHaveAttribute('title', /^Redo move text1/);
   await page.keyboard.press('ControlOrMeta+z');
   await expect(item(page, 'text1')).toHaveCount(0);
   await saved(page);
