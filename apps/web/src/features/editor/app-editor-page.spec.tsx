@@ -408,6 +408,20 @@ describe('AppEditorPage: undo and redo', () => {
     expect(patches).toEqual([]);
   });
 
+  it('page operations are steps: undo removes an added page and shows the page of before', async () => {
+    fakeApi(appWith({ pages: [{ id: 'page1', name: 'Page 1', components: [] }] }));
+    renderEditor();
+    const user = userEvent.setup();
+    await screen.findByRole('navigation', { name: 'Pages' });
+    await user.click(within(pageBar()).getByRole('button', { name: 'Add page' }));
+    expect(tab('Page 2')).toHaveAttribute('aria-current', 'page');
+    await user.click(screen.getByRole('button', { name: 'Undo' }));
+    expect(within(pageBar()).queryByRole('button', { name: 'Page 2' })).toBeNull();
+    expect(tab('Page 1')).toHaveAttribute('aria-current', 'page');
+    await user.click(screen.getByRole('button', { name: 'Redo' }));
+    expect(tab('Page 2')).toHaveAttribute('aria-current', 'page');
+  });
+
   it('a history input event aimed at an unfocused editor is stopped before it', async () => {
     fakeApi(appWith({ pages: [{ id: 'page1', name: 'Page 1', components: [] }] }));
     renderEditor();
