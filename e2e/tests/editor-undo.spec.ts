@@ -141,6 +141,42 @@ test('Ctrl+Z outside the SQL editor leaves the SQL intact and undoes the last ca
   expect(componentIds(after)).toEqual([]);
 });
 
+test('a drag and a resize on the grid are one undo step each', async ({ page, request }) => {
+  await openEditor(page, request);
+  await page.getByRole('button', { name: 'Add Text', exact: true }).click();
+  const column = props(page).getByLabel('Column');
+  const width = props(page).getByLabel('Width');
+  await expect(column).toHaveValue('0');
+  await expect(width).toHaveValue('4');
+
+  const handle = item(page, 'text1').locator('.drag-handle');
+  const box = (await handle.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 250, box.y + box.height / 2, { steps: 10 });
+  await page.mouse.up();
+  await expect(column).not.toHaveValue('0');
+
+  const corner = item(page, 'text1').locator('.react-resizable-handle');
+  const c = (await corner.boundingBox())!;
+  await page.mouse.move(c.x + c.width / 2, c.y + c.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(c.x + 150, c.y + c.height / 2, { steps: 10 });
+  await page.mouse.up();
+  await expect(width).not.toHaveValue('4');
+  const movedTo = await column.inputValue();
+
+  await page.keyboard.press('ControlOrMeta+z');
+  await expect(width).toHaveValue('4');
+  await expect(column).toHaveValue(movedTo);
+  await page.keyboard.press('ControlOrMeta+z');
+  await expect(column).toHaveValue('0');
+  await expect(page.getByRole('button', { name: 'Undo' })).toHaveAttribute(
+    'title',
+    /^Undo add text1/,
+  );
+});
+
 test('a document-wide undo that gets past the key handler (Edit menu) misses the unfocused SQL editor', async ({
   page,
   request,

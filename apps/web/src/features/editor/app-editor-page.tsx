@@ -239,7 +239,7 @@ function Editor({
   };
   const onLayout = (layouts: Record<string, TComponent['layout']>, reason: 'user' | 'sync') => {
     if (reason === 'sync') history.adjust((d) => withLayouts(d, pageId, layouts));
-    else edit(layoutLabel(components, layouts), (d) => withLayouts(d, pageId, layouts), undefined);
+    else edit(layoutLabel(components, layouts), (d) => withLayouts(d, pageId, layouts));
   };
   const selected = components.find((c) => c.id === selectedId) ?? null;
   const nudge = (dx: number, dy: number, resize: boolean) => {
