@@ -275,7 +275,7 @@ describe('production server (node dist/main.js, NODE_ENV=production, PostgreSQL)
     for (const { c, result } of results) {
       expect(result.status, `${c.name}:\n${result.output}`).toBe(1);
       for (const pattern of c.expect) expect(result.output, c.name).toMatch(pattern);
-      expect(result.output, c.name).not.toContain('Bastion is running');
+      expect(result.output, c.name).not.toContain('Bastion is ready');
       expectNoSecrets(result.output);
       expect(result.output).not.toContain(docsKey);
       if (exampleDbPassword) expect(result.output).not.toContain(exampleDbPassword);
