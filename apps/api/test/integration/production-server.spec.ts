@@ -129,20 +129,32 @@ function runToExit(
   });
 }
 
-/** Starts `node dist/main.js` and waits until GET /api/health answers 200. */
+/**
+ * Starts `node dist/main.js` and waits until GET /api/health answers 200. `terminal`: its
+ * stdout is a terminal, as with `pnpm start` in a shell (a pseudo-terminal from util-linux
+ * `script`); otherwise a pipe, as under CI, systemd or a container runtime.
+ */
 async function startServer(
   env: Record<string, string>,
-  options: { scheme?: 'http' | 'https'; ca?: string } = {},
+  options: { scheme?: 'http' | 'https'; ca?: string; terminal?: boolean } = {},
 ): Promise<Server> {
   const url = `${options.scheme ?? 'http'}://127.0.0.1:${env.PORT}`;
-  const child = spawn(process.execPath, [mainJs], { cwd: apiDir, env });
+  const child = options.terminal
+    ? // Its own process group, so stop() reaches `script` and the server it runs.
+      spawn('script', ['-qfec', `${process.execPath} ${mainJs}`, '/dev/null'], {
+        cwd: apiDir,
+        env,
+        detached: true,
+      })
+    : spawn(process.execPath, [mainJs], { cwd: apiDir, env });
   children.add(child);
   let output = '';
   let exited = false;
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  // 'close': the process has exited and its output has been read to the end.
   const exit = new Promise<void>((r) =>
-    child.on('exit', () => {
+    child.on('close', () => {
       exited = true;
       children.delete(child);
       r();
@@ -164,7 +176,10 @@ async function startServer(
     url,
     output: () => output,
     stop: async () => {
-      if (!exited) child.kill('SIGTERM');
+      if (!exited) {
+        if (options.terminal && child.pid) process.kill(-child.pid, 'SIGTERM');
+        else child.kill('SIGTERM');
+      }
       await exit;
     },
   };
@@ -327,6 +342,63 @@ describe('production server (node dist/main.js, NODE_ENV=production, PostgreSQL)
     } finally {
       await server.stop();
     }
+  });
+
+  it('first start, not on a terminal: JSON lines, no route or request line at info, the URL last', async () => {
+    // A fresh database: no account yet, so the ready line says what to do first.
+    const env = await safeEnv({
+      DATABASE_URL: await createPostgresDatabase(inject('postgresAdminUrl'), 'firststart'),
+    });
+    const server = await startServer(env);
+    const token = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-AbCdE';
+    for (const path of ['/api/setup', '/api/me', '/api/nope', `/api/invitations/${token}`]) {
+      await send(`${server.url}${path}`);
+    }
+    const stoppedAt = new Date().toISOString();
+    await server.stop();
+    const lines = server
+      .output()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { level: string; time: string; msg: string });
+    const ready = `Bastion is ready: http://127.0.0.1:${env.PORT}  (first run: open it to create the admin account)`;
+    const readyAt = lines.findIndex((l) => l.msg === ready);
+    expect(readyAt, server.output()).toBeGreaterThan(0);
+    // Last of the start: whatever follows was logged by the shutdown.
+    for (const later of lines.slice(readyAt + 1)) expect(later.time >= stoppedAt).toBe(true);
+    expect(lines.filter((l) => /Mapped \{|dependencies initialized/.test(l.msg))).toEqual([]);
+    expect(lines.filter((l) => /request completed|incoming request/.test(l.msg))).toEqual([]);
+    // Measured: 3 lines before the ready line (vault key, canary, listening); was 99 with
+    // the routes, modules and two lines per request at info.
+    expect(lines.length).toBeLessThan(12);
+  });
+
+  it('first start on a terminal with LOG_LEVEL=debug: readable lines, routes and requests shown, token redacted', async () => {
+    const env = await safeEnv({ LOG_LEVEL: 'debug', NO_COLOR: '1' });
+    const server = await startServer(env, { terminal: true });
+    const token = 'ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210-_ZyXwV';
+    expect((await send(`${server.url}/api/invitations/${token}`)).status).toBeLessThan(500);
+    await server.stop();
+    const lines = server
+      .output()
+      .split(/\r?\n/)
+      // `script`'s own farewell when stopped.
+      .filter((line) => line && !line.startsWith('Session terminated'));
+    // `[10:42:07] LEVEL: text`, not JSON.
+    for (const line of lines) expect(line).toMatch(/^\[\d\d:\d\d:\d\d\] [A-Z]+: /);
+    expect(
+      lines.some((l) => /DEBUG: \[RouterExplorer\] Mapped \{\/api\/health, GET\}/.test(l)),
+    ).toBe(true);
+    expect(
+      lines.some((l) => l.includes(`INFO: Bastion is ready: http://127.0.0.1:${env.PORT}`)),
+    ).toBe(true);
+    expect(
+      lines.some((l) =>
+        /DEBUG: request completed GET \/api\/invitations\/\[redacted\] \d{3} \d+ ms/.test(l),
+      ),
+    ).toBe(true);
+    expect(server.output()).not.toContain(token);
+    expectNoSecrets(server.output());
   });
 
   it('serves HTTPS with a certificate made at test time: HSTS, Secure cookies, HTTP redirect', async () => {

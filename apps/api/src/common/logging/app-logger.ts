@@ -75,8 +75,9 @@ function readableMessage(log: Record<string, unknown>, messageKey: string): stri
  * colours when the terminal supports them (`NO_COLOR` turns them off). Redaction happens in
  * pino before a line reaches it, so the text form hides the same values as JSON.
  */
-function prettyStream(): DestinationStream {
+function prettyStream(destination: DestinationStream | number): DestinationStream {
   return pinoPretty({
+    destination,
     translateTime: 'SYS:HH:MM:ss',
     singleLine: true,
     ignore: 'pid,hostname,service,context,correlationId,req,res,responseTime',
@@ -88,12 +89,16 @@ function prettyStream(): DestinationStream {
 
 /**
  * Creates the process-wide pino logger, secret-looking paths redacted.
- * @param stream where lines go: tests pass a memory stream to scan them. Without one, stdout in
- *   the format {@link chooseLogFormat} picks for it (text on a terminal, else JSON lines).
+ * @param stream where lines go: tests pass a memory stream to scan them; stdout by default.
+ * @param format JSON lines or text; by default JSON into a given stream, and for stdout what
+ *   {@link chooseLogFormat} picks (text on a terminal, else JSON lines).
  */
-export function createAppLogger(level: string, stream?: DestinationStream): Logger {
-  const destination =
-    stream ?? (chooseLogFormat(process.stdout) === 'pretty' ? prettyStream() : undefined);
+export function createAppLogger(
+  level: string,
+  stream?: DestinationStream,
+  format: LogFormat = stream ? 'json' : chooseLogFormat(process.stdout),
+): Logger {
+  const destination = format === 'pretty' ? prettyStream(stream ?? 1) : stream;
   return pino(
     {
       level,
