@@ -71,7 +71,7 @@ function readableMessage(log: Record<string, unknown>, messageKey: string): stri
 }
 
 /**
- * A pino-pretty stream writing to stdout: one line per event (`[10:42:07] INFO: message`),
+ * A pino-pretty stream writing to `destination` (fd 1: stdout): one line per event (`[10:42:07] INFO: message`),
  * colours when the terminal supports them (`NO_COLOR` turns them off). Redaction happens in
  * pino before a line reaches it, so the text form hides the same values as JSON.
  */
