@@ -1,6 +1,9 @@
 import { expect, test } from '@playwright/test';
+import { ensureAdmin } from '../support/accounts';
 
-test('the served app renders the server health', async ({ page }) => {
+test('the served app renders the server health', async ({ page, request }) => {
+  // Before setup, `/` leads to the setup page (first-start.spec.ts); this checks the home page.
+  await ensureAdmin(request);
   await page.goto('/');
   await expect(page.getByRole('heading', { name: 'Bastion' })).toBeVisible();
   const status = page.getByTestId('health-status');

@@ -15,7 +15,11 @@ import { registerJsonNumberGuard } from './common/http/json-number-guard';
 import { setupOpenApi } from './common/http/open-api';
 import { registerSecurityHeaders } from './common/http/security-headers';
 import { registerWebApp } from './common/http/web-app';
-import { createAppLogger, PinoNestLogger } from './common/logging/app-logger';
+import {
+  createAppLogger,
+  PinoNestLogger,
+  registerRequestLogging,
+} from './common/logging/app-logger';
 
 export interface CreateAppOptions {
   /** Where log lines go; tests pass a memory stream to scan them for secrets. */
@@ -72,7 +76,7 @@ async function withBootLock<T>(
 }
 
 /**
- * Builds the whole API (not yet listening): Fastify with correlation ids and JSON logs, TLS
+ * Builds the whole API (not yet listening): Fastify with correlation ids and logs (see createAppLogger), TLS
  * when configured, security headers, CORS, cookies, OpenAPI, the built web app when
  * configured. Migrations and first-boot writes run during creation, under the boot lock on
  * PostgreSQL ({@link withBootLock}).
@@ -88,6 +92,8 @@ export async function createApp(
     loggerInstance: logger,
     genReqId: generateCorrelationId,
     requestIdLogLabel: 'correlationId',
+    // Fastify's request lines are at info; registerRequestLogging logs them at debug instead.
+    disableRequestLogging: true,
     trustProxy: parseTrustProxy(config.trustProxy),
     bodyLimit: 1_048_576,
     // Malformed URLs get the security headers, correlation id and error body of every answer.
@@ -123,6 +129,7 @@ async function configureApp(app: NestFastifyApplication, config: AppConfig): Pro
   app.setGlobalPrefix('api');
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
+  registerRequestLogging(fastify);
   // Every body is JSON: without Fastify's default text/plain parser (and Nest's urlencoded one,
   // see `bodyParser: false`) any other body is a clear 415
   // instead of a string that fails validation with an unclear 400.

@@ -24,6 +24,8 @@ async function main(): Promise<void> {
   const { Logger } = await import('@nestjs/common');
   const { createApp } = await import('./app.factory');
   const { startHttpsRedirect } = await import('./common/http/https-redirect');
+  const { WorkspaceService } = await import('./workspaces/workspace.service');
+  const { readyMessage } = await import('./common/logging/ready-message');
   const app = await createApp(config);
   await app.listen({ port: config.port, host: config.host });
   const logger = new Logger('Bastion');
@@ -35,9 +37,12 @@ async function main(): Promise<void> {
     });
     logger.log(`Redirecting http://:${config.httpRedirectPort} to HTTPS`);
   }
-  const scheme = config.tls ? 'https' : 'http';
-  const shownHost = config.host === '0.0.0.0' ? 'localhost' : config.host;
-  logger.log(`Bastion is running at ${scheme}://${shownHost}:${config.port}`);
+  const setupRequired = await app
+    .get(WorkspaceService, { strict: false })
+    .isSetupRequired()
+    .catch(() => false);
+  // Last line of the start, so a newcomer finds the address without reading the rest.
+  logger.log(readyMessage(config, setupRequired));
 }
 
 main().catch((error: unknown) => {

@@ -36,7 +36,8 @@ export async function createTestApp(
   const config = loadAppConfig({
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
-    LOG_LEVEL: 'info',
+    // Debug: request lines and boot details are captured too, so secret scans cover them.
+    LOG_LEVEL: 'debug',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...options.env,
   });

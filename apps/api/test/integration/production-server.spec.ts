@@ -129,20 +129,33 @@ function runToExit(
   });
 }
 
-/** Starts `node dist/main.js` and waits until GET /api/health answers 200. */
+/**
+ * Starts `node dist/main.js` and waits until GET /api/health answers 200 and the server has
+ * printed its ready line. `terminal`: its stdout is a terminal, as with `pnpm start` in a shell
+ * (a pseudo-terminal from util-linux `script`); otherwise a pipe, as under CI, systemd or a
+ * container runtime.
+ */
 async function startServer(
   env: Record<string, string>,
-  options: { scheme?: 'http' | 'https'; ca?: string } = {},
+  options: { scheme?: 'http' | 'https'; ca?: string; terminal?: boolean } = {},
 ): Promise<Server> {
   const url = `${options.scheme ?? 'http'}://127.0.0.1:${env.PORT}`;
-  const child = spawn(process.execPath, [mainJs], { cwd: apiDir, env });
+  const child = options.terminal
+    ? // Its own process group, so stop() reaches `script` and the server it runs.
+      spawn('script', ['-qfec', `${process.execPath} ${mainJs}`, '/dev/null'], {
+        cwd: apiDir,
+        env,
+        detached: true,
+      })
+    : spawn(process.execPath, [mainJs], { cwd: apiDir, env });
   children.add(child);
   let output = '';
   let exited = false;
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  // 'close': the process has exited and its output has been read to the end.
   const exit = new Promise<void>((r) =>
-    child.on('exit', () => {
+    child.on('close', () => {
       exited = true;
       children.delete(child);
       r();
@@ -154,7 +167,8 @@ async function startServer(
     if (exited) throw new Error(`server exited during start:\n${output}`);
     if (Date.now() > deadline) throw new Error(`server did not become healthy:\n${output}`);
     const res = await send(`${url}/api/health`, { ca: options.ca }).catch(() => null);
-    if (res?.status === 200) {
+    // Healthy, and the start's last line read (it follows the listen by a few ms).
+    if (res?.status === 200 && output.includes('Bastion is ready')) {
       noteTiming('production server: spawn to healthy', Date.now() - started, 45_000);
       break;
     }
@@ -164,7 +178,10 @@ async function startServer(
     url,
     output: () => output,
     stop: async () => {
-      if (!exited) child.kill('SIGTERM');
+      if (!exited) {
+        if (options.terminal && child.pid) process.kill(-child.pid, 'SIGTERM');
+        else child.kill('SIGTERM');
+      }
       await exit;
     },
   };
@@ -275,7 +292,7 @@ describe('production server (node dist/main.js, NODE_ENV=production, PostgreSQL)
     for (const { c, result } of results) {
       expect(result.status, `${c.name}:\n${result.output}`).toBe(1);
       for (const pattern of c.expect) expect(result.output, c.name).toMatch(pattern);
-      expect(result.output, c.name).not.toContain('Bastion is running');
+      expect(result.output, c.name).not.toContain('Bastion is ready');
       expectNoSecrets(result.output);
       expect(result.output).not.toContain(docsKey);
       if (exampleDbPassword) expect(result.output).not.toContain(exampleDbPassword);
@@ -317,16 +334,60 @@ describe('production server (node dist/main.js, NODE_ENV=production, PostgreSQL)
       });
       expect(cross.headers['access-control-allow-origin']).toBeUndefined();
 
-      // Log lines are JSON; neither the key nor the database password nor the user's
-      // password is in them.
+      // Log lines are JSON (stdout is a pipe, not a terminal); neither the key nor the
+      // database password nor the user's password is in them.
       const lines = server.output().split('\n').filter(Boolean);
       expect(lines.length).toBeGreaterThan(3);
       for (const line of lines) expect(() => JSON.parse(line) as unknown).not.toThrow();
       expectNoSecrets(server.output());
+      // A quiet first start at info: no route, module or request line (for the requests above);
+      // the URL last, with the first-run hint (the database had no account at boot).
+      const messages = lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+      expect(messages.filter((m) => /Mapped \{|dependencies initialized/.test(m))).toEqual([]);
+      expect(messages.filter((m) => /request completed|incoming request/.test(m))).toEqual([]);
+      expect(messages.at(-1)).toBe(
+        `Bastion is ready: ${server.url}  (first run: open it to create the admin account)`,
+      );
       expect(server.output()).not.toContain(password);
     } finally {
       await server.stop();
     }
+  });
+
+  it('first start on a terminal with LOG_LEVEL=debug: readable lines, routes and requests shown, token redacted', async () => {
+    const env = await safeEnv({ LOG_LEVEL: 'debug', NO_COLOR: '1' });
+    const server = await startServer(env, { terminal: true });
+    const token = 'ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210-_ZyXwV';
+    expect((await send(`${server.url}/api/invitations/${token}`)).status).toBeLessThan(500);
+    // Its line follows the response: wait for it (stopping `script` first could drop it).
+    const deadline = Date.now() + 10_000;
+    while (
+      !/request completed GET \/api\/invitations/.test(server.output()) &&
+      Date.now() < deadline
+    ) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await server.stop();
+    const lines = server
+      .output()
+      .split(/\r?\n/)
+      // `script`'s own farewell when stopped.
+      .filter((line) => line && !line.startsWith('Session terminated'));
+    // `[10:42:07] LEVEL: text`, not JSON.
+    for (const line of lines) expect(line).toMatch(/^\[\d\d:\d\d:\d\d\] [A-Z]+: /);
+    expect(
+      lines.some((l) => /DEBUG: \[RouterExplorer\] Mapped \{\/api\/health, GET\}/.test(l)),
+    ).toBe(true);
+    expect(
+      lines.some((l) => l.includes(`INFO: Bastion is ready: http://127.0.0.1:${env.PORT}`)),
+    ).toBe(true);
+    expect(
+      lines.some((l) =>
+        /DEBUG: request completed GET \/api\/invitations\/\[redacted\] \d{3} \d+ ms/.test(l),
+      ),
+    ).toBe(true);
+    expect(server.output()).not.toContain(token);
+    expectNoSecrets(server.output());
   });
 
   it('serves HTTPS with a certificate made at test time: HSTS, Secure cookies, HTTP redirect', async () => {
