@@ -12,8 +12,13 @@ import {
   Query,
   UseInterceptors,
 } from '@nestjs/common';
-import { IfMatchVersion, VersionEtagInterceptor } from '../common/http/optimistic-concurrency';
-import { ApiTags } from '@nestjs/swagger';
+import {
+  IF_MATCH_OPTIONAL,
+  IF_MATCH_REQUIRED,
+  IfMatchVersion,
+  VersionEtagInterceptor,
+} from '../common/http/optimistic-concurrency';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import {
   TRunQueryResponse,
   TSavedQuery,
@@ -81,6 +86,7 @@ export class AppQueryController {
    * `{currentVersion}` when stale.
    */
   @Patch(':queryId')
+  @ApiHeader(IF_MATCH_REQUIRED)
   @WorkspaceRole('editor')
   @UseInterceptors(VersionEtagInterceptor)
   update(
@@ -104,6 +110,7 @@ export class AppQueryController {
 
   /** `DELETE .../apps/:appId/queries/:queryId` (editors). 204. Optional `If-Match` (409 when stale). */
   @Delete(':queryId')
+  @ApiHeader(IF_MATCH_OPTIONAL)
   @HttpCode(204)
   @WorkspaceRole('editor')
   remove(

@@ -11,7 +11,7 @@ import {
   Query,
   UseInterceptors,
 } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import {
   TApp,
   TAppRevision,
@@ -21,7 +21,12 @@ import {
   ZListRevisionsQuery,
   ZUpdateAppRequest,
 } from '@bastion/contracts';
-import { IfMatchVersion, VersionEtagInterceptor } from '../common/http/optimistic-concurrency';
+import {
+  IF_MATCH_OPTIONAL,
+  IF_MATCH_REQUIRED,
+  IfMatchVersion,
+  VersionEtagInterceptor,
+} from '../common/http/optimistic-concurrency';
 import { auditContextOf } from '../audit/audit.service';
 import { createZodDto } from 'nestjs-zod';
 import {
@@ -83,6 +88,7 @@ export class AppController {
    * 428 without If-Match; 409 `{currentVersion}` when stale.
    */
   @Patch(':appId')
+  @ApiHeader(IF_MATCH_REQUIRED)
   @WorkspaceRole('editor')
   @UseInterceptors(VersionEtagInterceptor)
   update(
@@ -117,6 +123,7 @@ export class AppController {
    * the app. Optional `If-Match` (409 when stale). 404 for another workspace's revision.
    */
   @Post(':appId/revisions/:revisionId/restore')
+  @ApiHeader(IF_MATCH_OPTIONAL)
   @HttpCode(200)
   @WorkspaceRole('editor')
   @UseInterceptors(VersionEtagInterceptor)
@@ -142,6 +149,7 @@ export class AppController {
    * copy. 204. Optional `If-Match` (409 when stale).
    */
   @Delete(':appId')
+  @ApiHeader(IF_MATCH_OPTIONAL)
   @HttpCode(204)
   @WorkspaceRole('editor')
   remove(
@@ -159,6 +167,7 @@ export class AppController {
    * and marks the revision published. 200. Optional `If-Match` (409 when stale).
    */
   @Post(':appId/publish')
+  @ApiHeader(IF_MATCH_OPTIONAL)
   @HttpCode(200)
   @WorkspaceRole('editor')
   publish(

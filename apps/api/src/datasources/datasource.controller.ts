@@ -10,8 +10,13 @@ import {
   Post,
   UseInterceptors,
 } from '@nestjs/common';
-import { IfMatchVersion, VersionEtagInterceptor } from '../common/http/optimistic-concurrency';
-import { ApiTags } from '@nestjs/swagger';
+import {
+  IF_MATCH_OPTIONAL,
+  IF_MATCH_REQUIRED,
+  IfMatchVersion,
+  VersionEtagInterceptor,
+} from '../common/http/optimistic-concurrency';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import {
   type TConnectionTestResult,
   type TDatasource,
@@ -98,6 +103,7 @@ export class DatasourceController {
    * changes without the secrets; 409 name taken, or stale `{currentVersion}`; 428 without If-Match.
    */
   @Patch(':id')
+  @ApiHeader(IF_MATCH_REQUIRED)
   @WorkspaceRole('admin')
   @UseInterceptors(VersionEtagInterceptor)
   update(
@@ -113,6 +119,7 @@ export class DatasourceController {
 
   /** `DELETE /:id` (admin) -> 204. Optional `If-Match` (409 when stale). */
   @Delete(':id')
+  @ApiHeader(IF_MATCH_OPTIONAL)
   @HttpCode(204)
   @WorkspaceRole('admin')
   remove(

@@ -63,6 +63,18 @@ export function parseIfMatch(header: string | string[] | undefined): number | un
   return Number(match[1]);
 }
 
+/** OpenAPI descriptions of the header (`@ApiHeader`). */
+export const IF_MATCH_REQUIRED = {
+  name: 'If-Match',
+  required: true,
+  description: 'The version last read, as "<version>" (the ETag). 428 without, 409 when stale.',
+};
+export const IF_MATCH_OPTIONAL = {
+  name: 'If-Match',
+  required: false,
+  description: 'Optional: the version last read, as "<version>"; 409 when stale.',
+};
+
 /** The `ETag` value for a version: `"<version>"` (strong). */
 export const etagOf = (version: number): string => `"${version}"`;
 
