@@ -1,5 +1,5 @@
 import type { TAppRevision } from '@bastion/contracts';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Dialog } from '../../components/dialog';
 import { ErrorNotice } from '../../components/error-notice';
 import { Loading } from '../../components/loading';
@@ -28,6 +28,11 @@ export function HistoryPanel({
   const revisions = useRevisions(wid, appId, open);
   const [confirming, setConfirming] = useState<TAppRevision | null>(null);
   const [restoring, setRestoring] = useState(false);
+  // The Restore button that opened the question is gone: focus moves to the question's answer.
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (confirming) confirmRef.current?.focus();
+  }, [confirming]);
 
   const close = () => {
     setConfirming(null);
@@ -49,7 +54,7 @@ export function HistoryPanel({
         {revisions.isPending && <Loading label="Loading the history…" />}
         {revisions.isError && <ErrorNotice error={revisions.error} />}
         {confirming ? (
-          <div role="alertdialog" aria-label="Restore this version?">
+          <div role="group" aria-label="Restore this version?">
             <p>
               Restore version {confirming.version} from{' '}
               {new Date(confirming.createdAt).toLocaleString()}? The editor then shows it as the
@@ -64,7 +69,12 @@ export function HistoryPanel({
               >
                 Cancel
               </button>
-              <button type="button" disabled={restoring} onClick={() => void restore(confirming)}>
+              <button
+                type="button"
+                ref={confirmRef}
+                disabled={restoring}
+                onClick={() => void restore(confirming)}
+              >
                 {restoring ? 'Restoring…' : `Restore version ${confirming.version}`}
               </button>
             </div>
