@@ -101,6 +101,25 @@ export class AppRevisionRepository {
     return result.affected ?? 0;
   }
 
+  /**
+   * Instance-wide retention (the operator command `apps prune-revisions`): deletes every
+   * unpublished revision made before `cutoff` that is not its app's newest. Not scoped by
+   * workspace on purpose: it serves every workspace at once, like `audit prune`.
+   * @returns how many were removed
+   */
+  async pruneAll(cutoff: Date): Promise<number> {
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .delete()
+      .from(AppRevisionEntity)
+      .where('published = :published AND created_at < :cutoff', { published: false, cutoff })
+      .andWhere(
+        'version < (SELECT MAX(r2.version) FROM app_revisions r2 WHERE r2.app_id = app_revisions.app_id)',
+      )
+      .execute();
+    return result.affected ?? 0;
+  }
+
   /** Emails of the given users (authors), by id; unknown ids are left out. */
   async authorEmails(ids: string[]): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();

@@ -197,6 +197,18 @@ export class AppRevisionService {
     return { revision, snapshot: JSON.parse(revision.snapshot) as RevisionSnapshot };
   }
 
+  /**
+   * Prunes, across all apps, the unpublished revisions older than
+   * `APP_REVISION_RETENTION_DAYS` (each app's newest is kept). Saves prune their own app; this
+   * catches apps nobody edits any more.
+   * @returns how many were removed
+   */
+  pruneExpired(now = new Date()): Promise<number> {
+    return this.repository.pruneAll(
+      new Date(now.getTime() - this.config.appRevisionRetentionDays * DAY_MS),
+    );
+  }
+
   /** Revisions newest first (numbers below `before`), with their authors' emails. */
   async list(
     workspaceId: string,

@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppRevisionEntity } from '../../src/apps/app-revision.entity';
 import { AuditService } from '../../src/audit/audit.service';
-import { REVISION_COALESCE_MS } from '../../src/apps/app-revision.service';
+import { AppRevisionService, REVISION_COALESCE_MS } from '../../src/apps/app-revision.service';
 import {
   addMember,
   call,
@@ -406,6 +406,24 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('app versions (%s store)', 
       [4, false],
       [2, true],
     ]);
+  });
+
+  it('the operator prune (apps prune-revisions) removes old revisions of apps nobody edits', async () => {
+    const idle = await newApp('Idle');
+    const r = await call(
+      t,
+      editor2,
+      'PATCH',
+      appUrl(idle.id),
+      { definition: definition(text('text1', 'z')) },
+      ifMatch(idle.version),
+    );
+    expect(r.statusCode, r.body).toBe(200);
+    expect((await revisions(idle.id)).map((x) => x.version)).toEqual([2, 1]);
+    await age(idle.id, 31 * DAY_MS);
+    expect(await t.app.get(AppRevisionService).pruneExpired()).toBeGreaterThanOrEqual(1);
+    // The newest stays (the base of the next summary); the older one is gone.
+    expect((await revisions(idle.id)).map((x) => x.version)).toEqual([2]);
   });
 
   it('coalescing ends after the window: the same author gets a new revision', async () => {
