@@ -455,10 +455,8 @@ export class AppService {
     await this.requireApp(workspaceId, appId);
     const current = await this.repository.findQuery(workspaceId, appId, queryId);
     if (!current) throw queryNotFound();
+    // The version is checked by the conditional UPDATE below (atomic), not by this read.
     const expectedVersion = requireIfMatch(ifMatch);
-    if (current.version !== expectedVersion) {
-      throw new VersionConflictException(current.version, 'query');
-    }
     const next = {
       name: patch.name ?? current.name,
       datasourceId: patch.datasourceId ?? current.datasourceId,
