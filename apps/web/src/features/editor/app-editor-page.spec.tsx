@@ -127,9 +127,7 @@ describe('AppEditorPage: pages', () => {
     expect(canvasIds()).toEqual(['input1']);
 
     // Under load the autosave may fire between the clicks: wait for the save of the last state.
-    await waitFor(() => expect(patches.at(-1)?.definition?.pages[1]?.components).toHaveLength(1), {
-      timeout: 5_000,
-    });
+    await waitFor(() => expect(patches.at(-1)?.definition?.pages[1]?.components).toHaveLength(1));
     const saved = patches.at(-1)!.definition!;
     expect(saved.pages.map((p) => [p.id, p.name, p.components.map((c) => c.id)])).toEqual([
       ['page1', 'Page 1', ['input1']],
