@@ -178,6 +178,25 @@ export const ZUpdateQueryRequest = z.strictObject({
 });
 export type TUpdateQueryRequest = z.infer<typeof ZUpdateQueryRequest>;
 
+/** Names of what was added, removed or changed (components by id, queries by name). */
+export const ZChangeSet = z.object({
+  added: z.array(z.string()),
+  removed: z.array(z.string()),
+  changed: z.array(z.string()),
+});
+export type TChangeSet = z.infer<typeof ZChangeSet>;
+
+/**
+ * What changed between two states of an app (a revision and the one before it, or the draft
+ * and the published copy): components by id, queries by name, and whether the name changed.
+ */
+export const ZRevisionSummary = z.object({
+  components: ZChangeSet,
+  queries: ZChangeSet,
+  renamed: z.boolean(),
+});
+export type TRevisionSummary = z.infer<typeof ZRevisionSummary>;
+
 /** A saved (draft) query as editors see it. */
 export const ZSavedQuery = z.object({
   id: z.uuid(),
@@ -188,6 +207,8 @@ export const ZSavedQuery = z.object({
   params: z.array(ZQueryParamSpec),
   timeoutMs: z.number().nullable(),
   maxRows: z.number().nullable(),
+  /** Optimistic-concurrency version: send it back as `If-Match: "<version>"` on PATCH. */
+  version: z.number().int(),
   updatedAt: z.string(),
 });
 export type TSavedQuery = z.infer<typeof ZSavedQuery>;
@@ -201,8 +222,38 @@ export const ZApp = z.object({
   publishedAt: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** Optimistic-concurrency version of the name and definition: `If-Match: "<version>"` on PATCH. */
+  version: z.number().int(),
+  /** How the draft differs from the published copy; null when equal or never published. */
+  unpublishedChanges: z.object({ summary: ZRevisionSummary }).nullable(),
 });
 export type TApp = z.infer<typeof ZApp>;
+
+/**
+ * One entry of `GET /api/workspaces/:wid/apps/:appId/revisions` (newest first). `version` is
+ * the revision's number in this app's history (1 = the first save); `appVersion` the app's
+ * definition version it holds.
+ */
+export const ZAppRevision = z.object({
+  id: z.uuid(),
+  version: z.number().int(),
+  appVersion: z.number().int(),
+  authorId: z.string().nullable(),
+  authorEmail: z.string().nullable(),
+  createdAt: z.string(),
+  published: z.boolean(),
+  /** Set when this revision was made by restoring another: that revision's number. */
+  restoredFrom: z.number().int().nullable(),
+  summary: ZRevisionSummary,
+});
+export type TAppRevision = z.infer<typeof ZAppRevision>;
+
+/** `GET .../revisions?before=<version>&limit=<n>`: newest first, at most `limit` (1..100, 50). */
+export const ZListRevisionsQuery = z.strictObject({
+  before: z.coerce.number().int().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+export type TListRevisionsQuery = z.infer<typeof ZListRevisionsQuery>;
 
 /** `GET /api/workspaces/:wid/apps` item. Viewers see only published apps. */
 export const ZAppSummary = z.object({

@@ -32,6 +32,7 @@ export const AUDIT_ACTIONS = [
   'app.updated',
   'app.published',
   'app.deleted',
+  'app.revision_restored',
   'query.created',
   'query.updated',
   'query.deleted',

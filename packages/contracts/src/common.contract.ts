@@ -6,6 +6,8 @@ export const ZErrorResponse = z.object({
   error: z.string(),
   message: z.string(),
   correlationId: z.string(),
+  /** 409 on a stale `If-Match`: the resource's version now (reload it, or re-send with this). */
+  currentVersion: z.number().int().optional(),
 });
 export type TErrorResponse = z.infer<typeof ZErrorResponse>;
 

@@ -2,6 +2,7 @@ import {
   Body,
   Controller,
   Delete,
+  Get,
   Header,
   HttpCode,
   Param,
@@ -9,8 +10,15 @@ import {
   Patch,
   Post,
   Query,
+  UseInterceptors,
 } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import {
+  IF_MATCH_OPTIONAL,
+  IF_MATCH_REQUIRED,
+  IfMatchVersion,
+  VersionEtagInterceptor,
+} from '../common/http/optimistic-concurrency';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import {
   TRunQueryResponse,
   TSavedQuery,
@@ -49,6 +57,7 @@ export class AppQueryController {
   /** `POST .../apps/:appId/queries` (editors) {name,datasourceId,body,params?,timeoutMs?,maxRows?}. 201. */
   @Post()
   @WorkspaceRole('editor')
+  @UseInterceptors(VersionEtagInterceptor)
   create(
     @CurrentMembership() m: MembershipContext,
     @CurrentUser() user: AuthUser,
@@ -59,9 +68,27 @@ export class AppQueryController {
     return this.apps.createQuery(m.workspaceId, appId, body, auditContextOf(user, meta));
   }
 
-  /** `PATCH .../apps/:appId/queries/:queryId` (editors): edits the draft query. */
-  @Patch(':queryId')
+  /** `GET .../apps/:appId/queries/:queryId` (editors) -> the draft query with `version` and ETag. */
+  @Get(':queryId')
   @WorkspaceRole('editor')
+  @UseInterceptors(VersionEtagInterceptor)
+  get(
+    @CurrentMembership() m: MembershipContext,
+    @Uuid('appId') appId: string,
+    @Uuid('queryId') queryId: string,
+  ): Promise<TSavedQuery> {
+    return this.apps.getQuery(m.workspaceId, appId, queryId);
+  }
+
+  /**
+   * `PATCH .../apps/:appId/queries/:queryId` (editors) with `If-Match: "<version>"`: edits the
+   * draft query -> the query with its new version (and ETag). 428 without If-Match; 409
+   * `{currentVersion}` when stale.
+   */
+  @Patch(':queryId')
+  @ApiHeader(IF_MATCH_REQUIRED)
+  @WorkspaceRole('editor')
+  @UseInterceptors(VersionEtagInterceptor)
   update(
     @CurrentMembership() m: MembershipContext,
     @CurrentUser() user: AuthUser,
@@ -69,12 +96,21 @@ export class AppQueryController {
     @Uuid('appId') appId: string,
     @Uuid('queryId') queryId: string,
     @Body() body: UpdateQueryDto,
+    @IfMatchVersion() version: number | undefined,
   ): Promise<TSavedQuery> {
-    return this.apps.updateQuery(m.workspaceId, appId, queryId, body, auditContextOf(user, meta));
+    return this.apps.updateQuery(
+      m.workspaceId,
+      appId,
+      queryId,
+      body,
+      version,
+      auditContextOf(user, meta),
+    );
   }
 
-  /** `DELETE .../apps/:appId/queries/:queryId` (editors). 204. */
+  /** `DELETE .../apps/:appId/queries/:queryId` (editors). 204. Optional `If-Match` (409 when stale). */
   @Delete(':queryId')
+  @ApiHeader(IF_MATCH_OPTIONAL)
   @HttpCode(204)
   @WorkspaceRole('editor')
   remove(
@@ -83,8 +119,15 @@ export class AppQueryController {
     @ReqMeta() meta: RequestMeta,
     @Uuid('appId') appId: string,
     @Uuid('queryId') queryId: string,
+    @IfMatchVersion() version: number | undefined,
   ): Promise<void> {
-    return this.apps.deleteQuery(m.workspaceId, appId, queryId, auditContextOf(user, meta));
+    return this.apps.deleteQuery(
+      m.workspaceId,
+      appId,
+      queryId,
+      version,
+      auditContextOf(user, meta),
+    );
   }
 
   /**

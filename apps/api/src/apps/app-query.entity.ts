@@ -35,6 +35,10 @@ export class AppQueryEntity extends QueryColumns {
   @Column({ name: 'app_id', type: 'varchar', length: 36 })
   appId: string;
 
+  /** Optimistic-concurrency version of this draft query (`If-Match`). */
+  @Column({ type: 'integer', default: 1 })
+  version: number;
+
   @Column({ name: 'created_at', type: Date })
   createdAt: Date;
 

@@ -23,6 +23,10 @@ export class AppEntity {
   @Column({ name: 'published_at', type: Date, nullable: true })
   publishedAt: Date | null;
 
+  /** Optimistic-concurrency version of name and draft definition (`If-Match`). */
+  @Column({ type: 'integer', default: 1 })
+  version: number;
+
   @Column({ name: 'created_at', type: Date })
   createdAt: Date;
 

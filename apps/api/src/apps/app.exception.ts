@@ -3,6 +3,7 @@ import { AppException } from '../common/errors/app.exception';
 export enum AppErrorCode {
   AppNotFound = 'app_not_found',
   QueryNotFound = 'query_not_found',
+  RevisionNotFound = 'revision_not_found',
   NotPublished = 'app_not_published',
   QueryNotPublished = 'query_not_published',
   DraftNeedsEditor = 'draft_needs_editor',
@@ -16,6 +17,7 @@ export function httpStatusForAppError(code: AppErrorCode): number {
   switch (code) {
     case AppErrorCode.AppNotFound:
     case AppErrorCode.QueryNotFound:
+    case AppErrorCode.RevisionNotFound:
     case AppErrorCode.NotPublished:
       return 404;
     case AppErrorCode.QueryNotPublished:

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, type EntityManager, In, Not, Repository } from 'typeorm';
 import { RUN_LOOKUP_CACHE_TTL_MS, ShortLivedCache } from '../auth/short-lived-cache';
 import { MetadataTransactions } from '../database/metadata-transactions';
 import { intOrNull, placeholderOf } from '../database/raw-statement';
@@ -86,16 +86,50 @@ export class AppRepository {
     return this.apps.findOneBy({ workspaceId, id: appId });
   }
 
-  async insertApp(workspaceId: string, app: AppEntity): Promise<void> {
-    await this.apps.insert({ ...app, workspaceId });
+  async insertApp(workspaceId: string, app: AppEntity, m: EntityManager): Promise<void> {
+    await m.insert(AppEntity, { ...app, workspaceId });
   }
 
-  async updateApp(
+  /**
+   * Writes the draft only if the app is still at `expectedVersion`, and bumps the version:
+   * one conditional UPDATE, so of two saves from the same version exactly one wins (on
+   * PostgreSQL the second waits for the first's row lock, then matches no row).
+   * @returns false when the app is gone or at another version
+   */
+  async updateAppIfVersion(
     workspaceId: string,
     appId: string,
-    patch: Partial<Pick<AppEntity, 'name' | 'draftDefinition' | 'updatedAt'>>,
-  ): Promise<void> {
-    await this.apps.update({ workspaceId, id: appId }, patch);
+    expectedVersion: number,
+    patch: Partial<Pick<AppEntity, 'name' | 'draftDefinition'>> & { updatedAt: Date },
+    m: EntityManager,
+  ): Promise<boolean> {
+    const result = await m
+      .createQueryBuilder()
+      .update(AppEntity)
+      .set({ ...patch, version: () => 'version + 1' })
+      .where('workspace_id = :workspaceId AND id = :appId AND version = :expectedVersion', {
+        workspaceId,
+        appId,
+        expectedVersion,
+      })
+      .execute();
+    return (result.affected ?? 0) === 1;
+  }
+
+  /**
+   * Touches the app row (`updated_at`) inside a transaction that saves one of its queries: it
+   * takes the app's row lock, so revisions of one app are written one at a time.
+   * @returns false when the app is not in this workspace
+   */
+  async touchApp(workspaceId: string, appId: string, at: Date, m: EntityManager): Promise<boolean> {
+    const result = await m.update(AppEntity, { workspaceId, id: appId }, { updatedAt: at });
+    return (result.affected ?? 0) === 1;
+  }
+
+  /** The app's version now (inside a transaction), or null when it is gone. */
+  async appVersion(workspaceId: string, appId: string, m: EntityManager): Promise<number | null> {
+    const app = await m.findOneBy(AppEntity, { workspaceId, id: appId });
+    return app ? app.version : null;
   }
 
   async deleteApp(workspaceId: string, appId: string): Promise<void> {
@@ -138,20 +172,77 @@ export class AppRepository {
     return this.queries.findOneBy({ workspaceId, appId, name });
   }
 
-  async insertQuery(workspaceId: string, query: AppQueryEntity): Promise<void> {
-    await this.queries.insert({ ...query, workspaceId });
+  async insertQuery(workspaceId: string, query: AppQueryEntity, m: EntityManager): Promise<void> {
+    await m.insert(AppQueryEntity, { ...query, workspaceId });
   }
 
-  async updateQuery(
+  /**
+   * Writes a draft query only if it is still at `expectedVersion` (when given), and bumps its
+   * version; one conditional UPDATE (see `updateAppIfVersion`).
+   * @returns false when the query is gone or at another version
+   */
+  async updateQueryIfVersion(
     workspaceId: string,
+    appId: string,
     queryId: string,
-    patch: Partial<Omit<AppQueryEntity, 'id' | 'appId' | 'workspaceId' | 'createdAt'>>,
-  ): Promise<void> {
-    await this.queries.update({ workspaceId, id: queryId }, patch);
+    expectedVersion: number | undefined,
+    patch: Partial<Omit<AppQueryEntity, 'id' | 'appId' | 'workspaceId' | 'createdAt' | 'version'>>,
+    m: EntityManager,
+  ): Promise<boolean> {
+    const qb = m
+      .createQueryBuilder()
+      .update(AppQueryEntity)
+      .set({ ...patch, version: () => 'version + 1' })
+      .where('workspace_id = :workspaceId AND app_id = :appId AND id = :queryId', {
+        workspaceId,
+        appId,
+        queryId,
+      });
+    if (expectedVersion !== undefined)
+      qb.andWhere('version = :expectedVersion', { expectedVersion });
+    const result = await qb.execute();
+    return (result.affected ?? 0) === 1;
   }
 
-  async deleteQuery(workspaceId: string, appId: string, queryId: string): Promise<void> {
-    await this.queries.delete({ workspaceId, appId, id: queryId });
+  /** @returns false when the query is gone or (with `expectedVersion`) at another version */
+  async deleteQuery(
+    workspaceId: string,
+    appId: string,
+    queryId: string,
+    expectedVersion: number | undefined,
+    m: EntityManager,
+  ): Promise<boolean> {
+    const result = await m.delete(AppQueryEntity, {
+      workspaceId,
+      appId,
+      id: queryId,
+      ...(expectedVersion !== undefined ? { version: expectedVersion } : {}),
+    });
+    return (result.affected ?? 0) === 1;
+  }
+
+  /** Deletes the app's draft queries except the given ids (a restore). */
+  async deleteQueriesExcept(
+    workspaceId: string,
+    appId: string,
+    keepIds: string[],
+    m: EntityManager,
+  ): Promise<void> {
+    await m.delete(AppQueryEntity, {
+      workspaceId,
+      appId,
+      ...(keepIds.length > 0 ? { id: Not(In(keepIds)) } : {}),
+    });
+  }
+
+  /** A draft query read inside a transaction. */
+  findQueryIn(
+    workspaceId: string,
+    appId: string,
+    queryId: string,
+    m: EntityManager,
+  ): Promise<AppQueryEntity | null> {
+    return m.findOneBy(AppQueryEntity, { workspaceId, appId, id: queryId });
   }
 
   listPublishedQueries(workspaceId: string, appId: string): Promise<AppPublishedQueryEntity[]> {
@@ -196,21 +287,28 @@ export class AppRepository {
    * Publishes in one transaction: the app's published definition and a fresh copy of every
    * draft query replace the previous published state, so viewers never see a mix.
    */
-  async publish(workspaceId: string, appId: string, definition: string, at: Date): Promise<void> {
+  async publish<T>(
+    workspaceId: string,
+    appId: string,
+    definition: string,
+    at: Date,
+    inTransaction: (m: EntityManager) => Promise<T>,
+  ): Promise<T> {
     try {
-      await this.publishTransaction(workspaceId, appId, definition, at);
+      return await this.publishTransaction(workspaceId, appId, definition, at, inTransaction);
     } finally {
       this.publishedRuns.clear();
     }
   }
 
-  private async publishTransaction(
+  private async publishTransaction<T>(
     workspaceId: string,
     appId: string,
     definition: string,
     at: Date,
-  ): Promise<void> {
-    await this.transactions.transaction(async (m) => {
+    inTransaction: (m: EntityManager) => Promise<T>,
+  ): Promise<T> {
+    return this.transactions.transaction(async (m) => {
       const drafts = await m.find(AppQueryEntity, { where: { workspaceId, appId } });
       await m.delete(AppPublishedQueryEntity, { workspaceId, appId });
       if (drafts.length > 0) {
@@ -235,6 +333,7 @@ export class AppRepository {
         { workspaceId, id: appId },
         { publishedDefinition: definition, publishedAt: at },
       );
+      return inTransaction(m);
     });
   }
 }

@@ -3,6 +3,7 @@ import {
   EMPTY_APP_DEFINITION,
   TApp,
   TAppDefinition,
+  TAppRevision,
   TAppSummary,
   TCreateAppRequest,
   TCreateQueryRequest,
@@ -16,8 +17,11 @@ import {
   TWorkspaceRole,
 } from '@bastion/contracts';
 import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import type { AuditAction, AuditDetails } from '../audit/audit-action';
 import { AuditContext, AuditService } from '../audit/audit.service';
+import { requireIfMatch, VersionConflictException } from '../common/http/optimistic-concurrency';
+import { MetadataTransactions } from '../database/metadata-transactions';
 import { DatasourceGateway } from '../query-proxy/datasource-gateway';
 import { QueryRunnerService } from '../query-proxy/query-runner.service';
 import { roleAtLeast } from '../workspaces/workspace-role.guard';
@@ -25,6 +29,8 @@ import { AppEntity } from './app.entity';
 import { AppErrorCode, AppsException } from './app.exception';
 import { AppQueryEntity } from './app-query.entity';
 import { AppRepository, RunnableQuery } from './app.repository';
+import { isEmptySummary, summarize } from './app-revision-diff';
+import { AppRevisionService, type RevisionRef, toSnapshotQuery } from './app-revision.service';
 
 const appNotFound = () => new AppsException(AppErrorCode.AppNotFound, 'App not found');
 const queryNotFound = () => new AppsException(AppErrorCode.QueryNotFound, 'Query not found');
@@ -41,9 +47,13 @@ function toSavedQuery(q: AppQueryEntity): TSavedQuery {
     params: JSON.parse(q.params) as TQueryParamSpec[],
     timeoutMs: q.timeoutMs,
     maxRows: q.maxRows,
+    version: q.version,
     updatedAt: iso(q.updatedAt),
   };
 }
+
+/** Audit details naming the revision a save kept (never its content). */
+const revisionDetails = (ref: RevisionRef) => ({ revisionId: ref.id, revision: ref.version });
 
 /**
  * Apps and their saved queries (README.md in this folder). Editors edit drafts; publishing
@@ -56,6 +66,8 @@ export class AppService {
     private readonly repository: AppRepository,
     private readonly datasources: DatasourceGateway,
     private readonly runner: QueryRunnerService,
+    private readonly transactions: MetadataTransactions,
+    private readonly revisions: AppRevisionService,
     @Optional() private readonly audit?: AuditService,
   ) {}
 
@@ -80,57 +92,216 @@ export class AppService {
       draftDefinition: JSON.stringify(input.definition ?? EMPTY_APP_DEFINITION),
       publishedDefinition: null,
       publishedAt: null,
+      version: 1,
       createdAt: now,
       updatedAt: now,
     };
-    await this.repository.insertApp(workspaceId, app);
+    const ref = await this.transactions.transaction(async (m) => {
+      await this.repository.insertApp(workspaceId, app, m);
+      return this.revisions.record(workspaceId, app.id, ctx.actor?.userId ?? null, m, { now });
+    });
     await this.record(
       ctx,
       'app.created',
       workspaceId,
       { type: 'app', id: app.id },
-      { name: app.name },
+      { name: app.name, ...revisionDetails(ref) },
     );
     return this.getApp(workspaceId, app.id);
   }
 
-  /** The draft app with its draft queries (editors). @throws 404 */
+  /**
+   * The draft app with its draft queries (editors), its `version` and `unpublishedChanges`
+   * (how the draft differs from the published copy; null when equal or never published).
+   * @throws 404
+   */
   async getApp(workspaceId: string, appId: string): Promise<TApp> {
     const app = await this.requireApp(workspaceId, appId);
     const queries = await this.repository.listQueries(workspaceId, appId);
+    const definition = JSON.parse(app.draftDefinition) as TAppDefinition;
+    let unpublishedChanges: TApp['unpublishedChanges'] = null;
+    if (app.publishedDefinition) {
+      const published = await this.repository.listPublishedQueries(workspaceId, appId);
+      const summary = summarize(
+        {
+          name: app.name,
+          definition: JSON.parse(app.publishedDefinition) as TAppDefinition,
+          queries: published.map((q) => toSnapshotQuery({ ...q, id: q.queryId })),
+        },
+        { name: app.name, definition, queries: queries.map(toSnapshotQuery) },
+      );
+      if (!isEmptySummary(summary)) unpublishedChanges = { summary };
+    }
     return {
       id: app.id,
       name: app.name,
-      definition: JSON.parse(app.draftDefinition) as TAppDefinition,
+      definition,
       queries: queries.map(toSavedQuery),
       publishedAt: app.publishedAt ? iso(app.publishedAt) : null,
       createdAt: iso(app.createdAt),
       updatedAt: iso(app.updatedAt),
+      version: app.version,
+      unpublishedChanges,
     };
   }
 
-  /** Edits the draft (name, definition); the published version is untouched. @throws 404 */
+  /**
+   * Edits the draft (name, definition) if the app is still at `expectedVersion` (the
+   * `If-Match` of the request), bumps the version and keeps a revision, in one transaction.
+   * The published version is untouched.
+   * @throws 404; VersionConflictException (409 with the current version) when stale
+   */
   async updateApp(
     workspaceId: string,
     appId: string,
     patch: TUpdateAppRequest,
+    ifMatch: number | undefined,
     ctx: AuditContext,
   ): Promise<TApp> {
     await this.requireApp(workspaceId, appId);
-    await this.repository.updateApp(workspaceId, appId, {
-      ...(patch.name !== undefined ? { name: patch.name } : {}),
-      ...(patch.definition !== undefined
-        ? { draftDefinition: JSON.stringify(patch.definition) }
-        : {}),
-      updatedAt: new Date(),
+    const expectedVersion = requireIfMatch(ifMatch);
+    const ref = await this.transactions.transaction(async (m) => {
+      const updated = await this.repository.updateAppIfVersion(
+        workspaceId,
+        appId,
+        expectedVersion,
+        {
+          ...(patch.name !== undefined ? { name: patch.name } : {}),
+          ...(patch.definition !== undefined
+            ? { draftDefinition: JSON.stringify(patch.definition) }
+            : {}),
+          updatedAt: new Date(),
+        },
+        m,
+      );
+      if (!updated) await this.throwAppConflict(workspaceId, appId, m);
+      return this.revisions.record(workspaceId, appId, ctx.actor?.userId ?? null, m);
     });
-    await this.record(ctx, 'app.updated', workspaceId, { type: 'app', id: appId });
+    const app = await this.getApp(workspaceId, appId);
+    await this.record(
+      ctx,
+      'app.updated',
+      workspaceId,
+      { type: 'app', id: appId },
+      { version: app.version, ...revisionDetails(ref) },
+    );
+    return app;
+  }
+
+  /**
+   * Restores a revision's definition and draft queries as a new revision (new app version).
+   * Queries the revision lacks are deleted, the ones it has are written back under their ids.
+   * @throws 404 (app or revision, also another workspace's); 409 when `expectedVersion` is stale
+   */
+  async restoreRevision(
+    workspaceId: string,
+    appId: string,
+    revisionId: string,
+    expectedVersion: number | undefined,
+    ctx: AuditContext,
+  ): Promise<TApp> {
+    const { from, ref } = await this.transactions.transaction(async (m) => {
+      const version = await this.repository.appVersion(workspaceId, appId, m);
+      if (version === null) throw appNotFound();
+      const { revision, snapshot } = await this.revisions.snapshotOf(
+        workspaceId,
+        appId,
+        revisionId,
+        m,
+      );
+      const now = new Date();
+      const updated = await this.repository.updateAppIfVersion(
+        workspaceId,
+        appId,
+        expectedVersion ?? version,
+        { draftDefinition: JSON.stringify(snapshot.definition), updatedAt: now },
+        m,
+      );
+      if (!updated) await this.throwAppConflict(workspaceId, appId, m);
+      await this.repository.deleteQueriesExcept(
+        workspaceId,
+        appId,
+        snapshot.queries.map((q) => q.id),
+        m,
+      );
+      // Two passes so names swapped between revisions never meet the unique (app, name) index.
+      for (const q of snapshot.queries) {
+        await this.repository.updateQueryIfVersion(
+          workspaceId,
+          appId,
+          q.id,
+          undefined,
+          { name: `~restore~${q.id}` },
+          m,
+        );
+      }
+      for (const q of snapshot.queries) {
+        const columns = {
+          name: q.name,
+          datasourceId: q.datasourceId,
+          body: JSON.stringify(q.body),
+          params: JSON.stringify(q.params),
+          timeoutMs: q.timeoutMs,
+          maxRows: q.maxRows,
+          updatedAt: now,
+        };
+        const exists = await this.repository.updateQueryIfVersion(
+          workspaceId,
+          appId,
+          q.id,
+          undefined,
+          columns,
+          m,
+        );
+        if (!exists) {
+          await this.repository.insertQuery(
+            workspaceId,
+            { id: q.id, appId, workspaceId, version: 1, createdAt: now, ...columns },
+            m,
+          );
+        }
+      }
+      const written = await this.revisions.record(
+        workspaceId,
+        appId,
+        ctx.actor?.userId ?? null,
+        m,
+        { restoredFrom: revision.version, now },
+      );
+      return { from: revision, ref: written };
+    });
+    await this.record(
+      ctx,
+      'app.revision_restored',
+      workspaceId,
+      { type: 'app', id: appId },
+      { restoredRevisionId: from.id, restoredRevision: from.version, ...revisionDetails(ref) },
+    );
     return this.getApp(workspaceId, appId);
   }
 
-  /** Deletes the app, its queries and its published copy. @throws 404 */
-  async deleteApp(workspaceId: string, appId: string, ctx: AuditContext): Promise<void> {
+  /** Revisions of the app, newest first (`before`: numbers below it). @throws 404 */
+  async listRevisions(
+    workspaceId: string,
+    appId: string,
+    before: number | undefined,
+    limit: number,
+  ): Promise<TAppRevision[]> {
     await this.requireApp(workspaceId, appId);
+    return this.revisions.list(workspaceId, appId, before, limit);
+  }
+
+  /** Deletes the app, its queries and its published copy. @throws 404 */
+  async deleteApp(
+    workspaceId: string,
+    appId: string,
+    expectedVersion: number | undefined,
+    ctx: AuditContext,
+  ): Promise<void> {
+    const app = await this.requireApp(workspaceId, appId);
+    if (expectedVersion !== undefined && expectedVersion !== app.version) {
+      throw new VersionConflictException(app.version, 'app');
+    }
     await this.repository.deleteApp(workspaceId, appId);
     await this.record(ctx, 'app.deleted', workspaceId, { type: 'app', id: appId });
   }
@@ -139,8 +310,16 @@ export class AppService {
    * Publishes the draft: freezes the definition and a copy of every query in one transaction.
    * @throws 404; 400 when a component's event names a query the app does not have.
    */
-  async publish(workspaceId: string, appId: string, ctx: AuditContext): Promise<TPublishedApp> {
+  async publish(
+    workspaceId: string,
+    appId: string,
+    expectedVersion: number | undefined,
+    ctx: AuditContext,
+  ): Promise<TPublishedApp> {
     const app = await this.requireApp(workspaceId, appId);
+    if (expectedVersion !== undefined && expectedVersion !== app.version) {
+      throw new VersionConflictException(app.version, 'app');
+    }
     const definition = JSON.parse(app.draftDefinition) as TAppDefinition;
     const queries = await this.repository.listQueries(workspaceId, appId);
     const ids = new Set(queries.map((q) => q.id));
@@ -156,7 +335,20 @@ export class AppService {
         }
       }
     }
-    await this.repository.publish(workspaceId, appId, app.draftDefinition, new Date());
+    const ref = await this.repository.publish(
+      workspaceId,
+      appId,
+      app.draftDefinition,
+      new Date(),
+      async (m) => {
+        if ((await this.repository.appVersion(workspaceId, appId, m)) !== app.version) {
+          // A save landed between the checks above and this transaction: refuse, so the
+          // published copy is always a state the checks saw.
+          await this.throwAppConflict(workspaceId, appId, m);
+        }
+        return this.revisions.markPublished(workspaceId, appId, ctx.actor?.userId ?? null, m);
+      },
+    );
     await this.record(
       ctx,
       'app.published',
@@ -165,6 +357,7 @@ export class AppService {
       {
         name: app.name,
         queryCount: queries.length,
+        ...revisionDetails(ref),
       },
     );
     return this.getPublished(workspaceId, appId);
@@ -217,10 +410,13 @@ export class AppService {
       params: JSON.stringify(input.params),
       timeoutMs: input.timeoutMs ?? null,
       maxRows: input.maxRows ?? null,
+      version: 1,
       createdAt: now,
       updatedAt: now,
     };
-    await this.repository.insertQuery(workspaceId, query);
+    const ref = await this.saveInApp(workspaceId, appId, ctx, now, async (m) => {
+      await this.repository.insertQuery(workspaceId, query, m);
+    });
     await this.record(
       ctx,
       'query.created',
@@ -230,22 +426,37 @@ export class AppService {
         appId,
         name: query.name,
         datasourceId: query.datasourceId,
+        ...revisionDetails(ref),
       },
     );
     return toSavedQuery(query);
   }
 
-  /** Edits a draft query; the published copy is untouched until the next publish. */
+  /** One draft query (editors). @throws 404 */
+  async getQuery(workspaceId: string, appId: string, queryId: string): Promise<TSavedQuery> {
+    const query = await this.repository.findQuery(workspaceId, appId, queryId);
+    if (!query) throw queryNotFound();
+    return toSavedQuery(query);
+  }
+
+  /**
+   * Edits a draft query if it is still at `expectedVersion` (`If-Match`), bumps its version and
+   * keeps a revision of the app; the published copy is untouched until the next publish.
+   * @throws 404, 400, 409 (name taken; VersionConflictException with the current version)
+   */
   async updateQuery(
     workspaceId: string,
     appId: string,
     queryId: string,
     patch: TUpdateQueryRequest,
+    ifMatch: number | undefined,
     ctx: AuditContext,
   ): Promise<TSavedQuery> {
     await this.requireApp(workspaceId, appId);
     const current = await this.repository.findQuery(workspaceId, appId, queryId);
     if (!current) throw queryNotFound();
+    // The version is checked by the conditional UPDATE below (atomic), not by this read.
+    const expectedVersion = requireIfMatch(ifMatch);
     const next = {
       name: patch.name ?? current.name,
       datasourceId: patch.datasourceId ?? current.datasourceId,
@@ -254,33 +465,110 @@ export class AppService {
     };
     await this.checkQuery(workspaceId, next.datasourceId, next.body, next.params);
     if (next.name !== current.name) await this.checkNameFree(workspaceId, appId, next.name);
-    await this.repository.updateQuery(workspaceId, queryId, {
-      name: next.name,
-      datasourceId: next.datasourceId,
-      body: JSON.stringify(next.body),
-      params: JSON.stringify(next.params),
-      ...(patch.timeoutMs !== undefined ? { timeoutMs: patch.timeoutMs } : {}),
-      ...(patch.maxRows !== undefined ? { maxRows: patch.maxRows } : {}),
-      updatedAt: new Date(),
+    const now = new Date();
+    const ref = await this.saveInApp(workspaceId, appId, ctx, now, async (m) => {
+      const updated = await this.repository.updateQueryIfVersion(
+        workspaceId,
+        appId,
+        queryId,
+        expectedVersion,
+        {
+          name: next.name,
+          datasourceId: next.datasourceId,
+          body: JSON.stringify(next.body),
+          params: JSON.stringify(next.params),
+          ...(patch.timeoutMs !== undefined ? { timeoutMs: patch.timeoutMs } : {}),
+          ...(patch.maxRows !== undefined ? { maxRows: patch.maxRows } : {}),
+          updatedAt: now,
+        },
+        m,
+      );
+      if (!updated) await this.throwQueryConflict(workspaceId, appId, queryId, m);
     });
-    await this.record(ctx, 'query.updated', workspaceId, { type: 'query', id: queryId }, { appId });
+    await this.record(
+      ctx,
+      'query.updated',
+      workspaceId,
+      { type: 'query', id: queryId },
+      { appId, ...revisionDetails(ref) },
+    );
     const updated = await this.repository.findQuery(workspaceId, appId, queryId);
     if (!updated) throw queryNotFound();
     return toSavedQuery(updated);
   }
 
-  /** Deletes a draft query (its published copy stays until the next publish). */
+  /**
+   * Deletes a draft query (its published copy stays until the next publish) and keeps a
+   * revision of the app. With `expectedVersion` (an optional `If-Match`), 409 when stale.
+   */
   async deleteQuery(
     workspaceId: string,
     appId: string,
     queryId: string,
+    expectedVersion: number | undefined,
     ctx: AuditContext,
   ): Promise<void> {
     await this.requireApp(workspaceId, appId);
     const current = await this.repository.findQuery(workspaceId, appId, queryId);
     if (!current) throw queryNotFound();
-    await this.repository.deleteQuery(workspaceId, appId, queryId);
-    await this.record(ctx, 'query.deleted', workspaceId, { type: 'query', id: queryId }, { appId });
+    const ref = await this.saveInApp(workspaceId, appId, ctx, new Date(), async (m) => {
+      const deleted = await this.repository.deleteQuery(
+        workspaceId,
+        appId,
+        queryId,
+        expectedVersion,
+        m,
+      );
+      if (!deleted) await this.throwQueryConflict(workspaceId, appId, queryId, m);
+    });
+    await this.record(
+      ctx,
+      'query.deleted',
+      workspaceId,
+      { type: 'query', id: queryId },
+      { appId, ...revisionDetails(ref) },
+    );
+  }
+
+  /**
+   * One transaction for a save of a query: locks the app row (touching `updated_at`), runs
+   * `write`, then keeps a revision of the app. @throws 404 when the app is gone
+   */
+  private saveInApp(
+    workspaceId: string,
+    appId: string,
+    ctx: AuditContext,
+    now: Date,
+    write: (m: EntityManager) => Promise<void>,
+  ): Promise<RevisionRef> {
+    return this.transactions.transaction(async (m) => {
+      if (!(await this.repository.touchApp(workspaceId, appId, now, m))) throw appNotFound();
+      await write(m);
+      return this.revisions.record(workspaceId, appId, ctx.actor?.userId ?? null, m, { now });
+    });
+  }
+
+  /** Throws 409 with the app's current version, or 404 when it is gone. */
+  private async throwAppConflict(
+    workspaceId: string,
+    appId: string,
+    m: EntityManager,
+  ): Promise<never> {
+    const version = await this.repository.appVersion(workspaceId, appId, m);
+    if (version === null) throw appNotFound();
+    throw new VersionConflictException(version, 'app');
+  }
+
+  /** Throws 409 with the query's current version, or 404 when it is gone. */
+  private async throwQueryConflict(
+    workspaceId: string,
+    appId: string,
+    queryId: string,
+    m: EntityManager,
+  ): Promise<never> {
+    const query = await this.repository.findQueryIn(workspaceId, appId, queryId, m);
+    if (!query) throw queryNotFound();
+    throw new VersionConflictException(query.version, 'query');
   }
 
   /**

@@ -3,9 +3,10 @@ import { ADMIN_COMMANDS } from '../workspaces/admin.commands';
 import { findProductionProblems } from '../config/production-safety';
 import { VAULT_COMMANDS } from '../credential-vault/vault.commands';
 import { AUDIT_COMMANDS } from '../audit/audit.commands';
+import { APPS_COMMANDS } from '../apps/apps.commands';
 
 /**
- * Every operator command. Modules append theirs here (vault, admin, audit); `pnpm cli help`
+ * Every operator command. Modules append theirs here (vault, admin, audit, apps); `pnpm cli help`
  * lists them.
  */
 export const CLI_COMMANDS: CliCommand[] = [
@@ -35,5 +36,6 @@ export const CLI_COMMANDS: CliCommand[] = [
   },
   ...VAULT_COMMANDS,
   ...AUDIT_COMMANDS,
+  ...APPS_COMMANDS,
   ...ADMIN_COMMANDS,
 ];

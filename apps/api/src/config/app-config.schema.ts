@@ -126,6 +126,8 @@ export const ZEnvSchema = z
     LOGIN_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).max(10_000).default(10),
     LOGIN_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(50),
     LOGIN_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+    /** Days app revisions are kept (published ones and each app's latest are kept always). */
+    APP_REVISION_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(30),
   })
   .superRefine((env, ctx) => {
     for (const variable of ['EGRESS_DENY', 'EGRESS_ALLOW'] as const) {

@@ -69,6 +69,8 @@ export interface AppConfig {
    * window of `windowMs`; the next attempt is refused (429) until the window has passed again.
    */
   loginLimits: { perAccount: number; perAddress: number; windowMs: number };
+  /** App version history: revisions older than this many days are pruned (not published ones). */
+  appRevisionRetentionDays: number;
   /** `BASTION_ADMIN_PASSWORD`: the password `admin create` uses instead of reading stdin. */
   adminPassword: string | undefined;
 }
@@ -147,6 +149,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       perAddress: e.LOGIN_LIMIT_PER_ADDRESS,
       windowMs: e.LOGIN_LIMIT_WINDOW_SECONDS * 1000,
     },
+    appRevisionRetentionDays: e.APP_REVISION_RETENTION_DAYS,
     adminPassword: e.BASTION_ADMIN_PASSWORD === '' ? undefined : e.BASTION_ADMIN_PASSWORD,
   });
 }

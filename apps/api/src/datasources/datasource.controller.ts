@@ -8,8 +8,15 @@ import {
   ParseUUIDPipe,
   Patch,
   Post,
+  UseInterceptors,
 } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import {
+  IF_MATCH_OPTIONAL,
+  IF_MATCH_REQUIRED,
+  IfMatchVersion,
+  VersionEtagInterceptor,
+} from '../common/http/optimistic-concurrency';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import {
   type TConnectionTestResult,
   type TDatasource,
@@ -58,6 +65,7 @@ export class DatasourceController {
   /** `POST` (admin) {name,type,config,secrets:{field:{value}}} -> the datasource. 201; 400, 409. */
   @Post()
   @WorkspaceRole('admin')
+  @UseInterceptors(VersionEtagInterceptor)
   create(
     @CurrentMembership() m: MembershipContext,
     @Body() body: CreateDatasourceDto,
@@ -78,9 +86,10 @@ export class DatasourceController {
     return this.datasources.testNew(m.workspaceId, body);
   }
 
-  /** `GET /:id` (editor) -> the datasource; 404 for another workspace's. */
+  /** `GET /:id` (editor) -> the datasource with `version` and `ETag: "<version>"`; 404 for another workspace's. */
   @Get(':id')
   @WorkspaceRole('editor')
+  @UseInterceptors(VersionEtagInterceptor)
   get(
     @CurrentMembership() m: MembershipContext,
     @Param('id', IdPipe) id: string,
@@ -89,23 +98,28 @@ export class DatasourceController {
   }
 
   /**
-   * `PATCH /:id` (admin) {name?,config?,secrets?:{field:{value}|{clear:true}}} -> the
-   * datasource; 400 when a target field changes without the secrets, 409 name or concurrent.
+   * `PATCH /:id` (admin) {name?,config?,secrets?:{field:{value}|{clear:true}}} with `If-Match:
+   * "<version>"` -> the datasource with its new version (and ETag); 400 when a target field
+   * changes without the secrets; 409 name taken, or stale `{currentVersion}`; 428 without If-Match.
    */
   @Patch(':id')
+  @ApiHeader(IF_MATCH_REQUIRED)
   @WorkspaceRole('admin')
+  @UseInterceptors(VersionEtagInterceptor)
   update(
     @CurrentMembership() m: MembershipContext,
     @Param('id', IdPipe) id: string,
     @Body() body: UpdateDatasourceDto,
     @CurrentUser() user: AuthUser,
     @ReqMeta() meta: RequestMeta,
+    @IfMatchVersion() version: number | undefined,
   ): Promise<TDatasource> {
-    return this.datasources.update(m.workspaceId, id, body, auditContextOf(user, meta));
+    return this.datasources.update(m.workspaceId, id, body, version, auditContextOf(user, meta));
   }
 
-  /** `DELETE /:id` (admin) -> 204. */
+  /** `DELETE /:id` (admin) -> 204. Optional `If-Match` (409 when stale). */
   @Delete(':id')
+  @ApiHeader(IF_MATCH_OPTIONAL)
   @HttpCode(204)
   @WorkspaceRole('admin')
   remove(
@@ -113,8 +127,9 @@ export class DatasourceController {
     @Param('id', IdPipe) id: string,
     @CurrentUser() user: AuthUser,
     @ReqMeta() meta: RequestMeta,
+    @IfMatchVersion() version: number | undefined,
   ): Promise<void> {
-    return this.datasources.delete(m.workspaceId, id, auditContextOf(user, meta));
+    return this.datasources.delete(m.workspaceId, id, version, auditContextOf(user, meta));
   }
 
   /** `POST /:id/test` (editor) {config?,secrets?} -> {ok,message}; nothing is saved. */

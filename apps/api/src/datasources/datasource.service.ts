@@ -11,6 +11,7 @@ import type {
 import { isDeepStrictEqual } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { AuditService, type AuditContext } from '../audit/audit.service';
+import { requireIfMatch, VersionConflictException } from '../common/http/optimistic-concurrency';
 import {
   CredentialVaultService,
   VaultDecryptionException,
@@ -136,17 +137,24 @@ export class DatasourceService {
    * Updates name, config (merged over the stored config; `null` removes a key) and secrets
    * (absent = keep, `{value}` = replace, `{clear:true}` = remove). Changing a target field
    * requires every set secret again. When the data key is undecryptable, new secrets are
-   * saved under a fresh key (every set secret must be given). Bumps the version and closes
+   * saved under a fresh key (every set secret must be given). Applies only while the
+   * datasource is at `expectedVersion` (the request's `If-Match`); bumps the version and closes
    * the old pools.
-   * @throws DatasourceException 400 (invalid, secrets required), 404, 409 (name, concurrent).
+   * @throws DatasourceException 400 (invalid, secrets required), 404, 409 (name);
+   *   VersionConflictException 409 with the current version when stale or raced
    */
   async update(
     workspaceId: string,
     id: string,
     input: TUpdateDatasourceRequest,
+    ifMatch: number | undefined,
     ctx: AuditContext,
   ): Promise<TDatasource> {
     const row = await this.find(workspaceId, id);
+    const expectedVersion = requireIfMatch(ifMatch);
+    if (row.version !== expectedVersion) {
+      throw new VersionConflictException(row.version, 'datasource');
+    }
     const connector = this.registry.get(row.type);
     const stored = this.storedConfig(row);
     const { config, updates } = this.applyChanges(connector, stored, input.config, input.secrets);
@@ -190,10 +198,9 @@ export class DatasourceService {
           m,
         );
         if (!updated) {
-          throw new DatasourceException(
-            DatasourceErrorCode.ConcurrentUpdate,
-            'The datasource was changed by someone else; reload and try again',
-          );
+          const now = await this.repo.findById(workspaceId, id, m);
+          if (!now) throw datasourceNotFound();
+          throw new VersionConflictException(now.version, 'datasource');
         }
         if (resetKey) await this.vault.resetDataKey(workspaceId, id, m);
         for (const [field, update] of updates) {
@@ -244,9 +251,20 @@ export class DatasourceService {
     return this.get(workspaceId, id);
   }
 
-  /** Deletes the datasource, its secrets and its data key; closes its pools. 404 if absent. */
-  async delete(workspaceId: string, id: string, ctx: AuditContext): Promise<void> {
+  /**
+   * Deletes the datasource, its secrets and its data key; closes its pools. 404 if absent;
+   * with `expectedVersion` (an optional `If-Match`), 409 when stale.
+   */
+  async delete(
+    workspaceId: string,
+    id: string,
+    expectedVersion: number | undefined,
+    ctx: AuditContext,
+  ): Promise<void> {
     const row = await this.find(workspaceId, id);
+    if (expectedVersion !== undefined && row.version !== expectedVersion) {
+      throw new VersionConflictException(row.version, 'datasource');
+    }
     await this.repo.transaction(async (m) => {
       if (!(await this.repo.delete(workspaceId, id, m))) throw datasourceNotFound();
       await this.vault.deleteDataKey(workspaceId, id, m);

@@ -25,16 +25,17 @@ function sessionCookie(setCookie: string | string[] | undefined): string {
   return found.split(';')[0];
 }
 
-/**
- * Sends a request as `session` (cookie + CSRF header on writes), or anonymously.
- * @returns light-my-request response (`statusCode`, `json()`, `headers`, `body`).
- */
-export function call(
+/** Resources under optimistic concurrency: their PATCH needs `If-Match` (428 without). */
+const VERSIONED_URL =
+  /^\/api\/workspaces\/[^/]+\/(?:apps\/[^/?]+(?:\/queries\/[^/?]+)?|datasources\/[^/?]+)$/;
+
+function send(
   t: TestApp,
   session: TestSession | undefined,
   method: Method,
   url: string,
-  payload?: unknown,
+  payload: unknown,
+  extraHeaders: Record<string, string>,
 ) {
   const headers: Record<string, string> = {};
   if (session) {
@@ -44,9 +45,36 @@ export function call(
   return t.app.inject({
     method,
     url,
-    headers,
+    headers: { ...headers, ...extraHeaders },
     ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
   });
+}
+
+/**
+ * Sends a request as `session` (cookie + CSRF header on writes), or anonymously. A PATCH of
+ * an app, saved query or datasource without an explicit `if-match` header gets the resource's
+ * current version as `If-Match` (read just before, as a client that reloads would): tests of
+ * other rules need not repeat the concurrency protocol. Tests of that protocol pass
+ * `headers` (`{'if-match': ...}`, or `{'if-match': ''}` for none at all).
+ * @returns light-my-request response (`statusCode`, `json()`, `headers`, `body`).
+ */
+export async function call(
+  t: TestApp,
+  session: TestSession | undefined,
+  method: Method,
+  url: string,
+  payload?: unknown,
+  headers: Record<string, string> = {},
+) {
+  if (method === 'PATCH' && !('if-match' in headers) && VERSIONED_URL.test(url)) {
+    const read = await send(t, session, 'GET', url, undefined, {});
+    const version =
+      read.statusCode === 200 ? read.json<{ version?: unknown }>().version : undefined;
+    if (typeof version === 'number') headers = { ...headers, 'if-match': `"${version}"` };
+  }
+  const own = { ...headers };
+  if (own['if-match'] === '') delete own['if-match'];
+  return send(t, session, method, url, payload, own);
 }
 
 /** Runs first-run setup: an admin and their workspace. */

@@ -257,6 +257,8 @@ describe('API killed during vault rotation and during datasource updates', () =>
     const api = await spawnApi(rotatingEnv);
     const session: TestSession = { ...admin };
     const acked = new Map<string, number>(dsIds.map((id) => [id, 0]));
+    // Optimistic concurrency: each loop sends the version its last answer gave (If-Match).
+    const versions = new Map<string, number>();
     const patch = (id: string, n: number) =>
       fetch(`${api.url}/api/workspaces/${wid}/datasources/${id}`, {
         method: 'PATCH',
@@ -264,6 +266,7 @@ describe('API killed during vault rotation and during datasource updates', () =>
           'content-type': 'application/json',
           cookie: session.cookie,
           'x-csrf-token': session.csrfToken,
+          'if-match': `"${versions.get(id) ?? 0}"`,
         },
         // Name and password together: a half-written update would show as a mismatch.
         body: JSON.stringify({
@@ -274,6 +277,14 @@ describe('API killed during vault rotation and during datasource updates', () =>
     let updating = true;
     const unexpected: string[] = [];
     const loops = dsIds.map(async (id) => {
+      try {
+        const read = await fetch(`${api.url}/api/workspaces/${wid}/datasources/${id}`, {
+          headers: { cookie: session.cookie },
+        });
+        versions.set(id, ((await read.json()) as { version: number }).version);
+      } catch {
+        return; // the process died under this request
+      }
       for (let n = 1; updating; n++) {
         let r: Response;
         try {
@@ -281,8 +292,10 @@ describe('API killed during vault rotation and during datasource updates', () =>
         } catch {
           return; // the process died under this request
         }
-        if (r.status === 200) acked.set(id, n);
-        else unexpected.push(`PATCH answered ${r.status}: ${await r.text().catch(() => '')}`);
+        if (r.status === 200) {
+          acked.set(id, n);
+          versions.set(id, ((await r.json()) as { version: number }).version);
+        } else unexpected.push(`PATCH answered ${r.status}: ${await r.text().catch(() => '')}`);
       }
     });
     // Kill once every datasource has had an update acknowledged and one has had a second

@@ -6,10 +6,22 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly correlationId: string | undefined,
+    /** 409 on a stale `If-Match`: the version the resource is at now. */
+    readonly currentVersion?: number,
   ) {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+/** True for the 409 of a stale `If-Match` (someone else saved first), not other conflicts. */
+export function isVersionConflict(e: unknown): e is ApiError & { currentVersion: number } {
+  return e instanceof ApiError && e.status === 409 && typeof e.currentVersion === 'number';
+}
+
+/** Request options: `ifMatch` sends `If-Match: "<version>"` (optimistic concurrency). */
+export interface RequestOptions {
+  ifMatch?: number;
 }
 
 let csrfToken: string | undefined;
@@ -27,8 +39,10 @@ export async function apiRequest<T>(
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
   path: string,
   body?: unknown,
+  options: RequestOptions = {},
 ): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
+  if (options.ifMatch !== undefined) headers['if-match'] = `"${options.ifMatch}"`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   let response: Response;
@@ -47,7 +61,12 @@ export async function apiRequest<T>(
   if (!response.ok) {
     const parsed = ZErrorResponse.safeParse(data);
     throw parsed.success
-      ? new ApiError(parsed.data.statusCode, parsed.data.message, parsed.data.correlationId)
+      ? new ApiError(
+          parsed.data.statusCode,
+          parsed.data.message,
+          parsed.data.correlationId,
+          parsed.data.currentVersion,
+        )
       : new ApiError(response.status, `Request failed (${response.status})`, undefined);
   }
   return data as T;

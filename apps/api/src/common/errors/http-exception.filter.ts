@@ -12,6 +12,7 @@ import { ZodValidationException } from 'nestjs-zod';
 import { ZodError } from 'zod';
 import { redactText, redactUrl } from '../logging/redact-text';
 import { AppException } from './app.exception';
+import { VersionConflictException } from '../http/optimistic-concurrency';
 
 /** Formats zod issues as `body.email: must be an email address; ...`, naming each field. */
 export function describeZodError(error: ZodError, prefix = ''): string {
@@ -35,6 +36,7 @@ const REASONS: Record<number, string> = {
   415: 'Unsupported Media Type',
   421: 'Misdirected Request',
   422: 'Unprocessable Entity',
+  428: 'Precondition Required',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
@@ -75,6 +77,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
 
     const body = errorBody(status, message, correlationId);
+    // A stale If-Match names the version the resource is at now, so a client can reload or retry.
+    if (exception instanceof VersionConflictException)
+      body.currentVersion = exception.currentVersion;
     void reply.status(status).header('cache-control', 'no-store').send(body);
   }
 

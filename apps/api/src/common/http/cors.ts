@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 /** Methods and request headers a cross-origin caller may use (what the API itself accepts). */
 const ALLOWED_METHODS = 'GET, POST, PATCH, PUT, DELETE';
-const ALLOWED_HEADERS = 'content-type, x-csrf-token, x-correlation-id';
+const ALLOWED_HEADERS = 'content-type, x-csrf-token, x-correlation-id, if-match';
 /** Seconds a browser may cache a preflight answer (Chromium caps it at 7200). */
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
 
@@ -36,7 +36,7 @@ export function registerCors(app: NestFastifyApplication, origins: readonly stri
       } else {
         void reply.header('access-control-allow-origin', '*');
       }
-      void reply.header('access-control-expose-headers', 'x-correlation-id');
+      void reply.header('access-control-expose-headers', 'x-correlation-id, etag');
       if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) {
         void reply
           .header('access-control-allow-methods', ALLOWED_METHODS)

@@ -1,5 +1,6 @@
 import type {
   TApp,
+  TAppRevision,
   TAppSummary,
   TCreateAppRequest,
   TCreateQueryRequest,
@@ -22,6 +23,8 @@ export const appKeys = {
   one: (wid: string, appId: string) => ['workspaces', wid, 'apps', appId] as const,
   published: (wid: string, appId: string) =>
     ['workspaces', wid, 'apps', appId, 'published'] as const,
+  revisions: (wid: string, appId: string) =>
+    ['workspaces', wid, 'apps', appId, 'revisions'] as const,
 };
 
 /** `GET /api/workspaces/:wid/apps`. */
@@ -32,14 +35,45 @@ export function useApps(wid: string) {
   });
 }
 
-/** `GET /api/workspaces/:wid/apps/:appId`: the draft with its queries (editors). */
+/** `GET /api/workspaces/:wid/apps/:appId` (no cache): the server's current draft and version. */
+export function fetchApp(wid: string, appId: string): Promise<TApp> {
+  return apiRequest<TApp>('GET', appPath(wid, appId));
+}
+
+/**
+ * `GET /api/workspaces/:wid/apps/:appId`: the draft with its queries (editors). Editable data:
+ * every open loads the server's current state (no stale cache, `gcTime: 0` drops the copy when
+ * the editor closes); while open, the editor's local state owns the draft (it reads this once).
+ */
 export function useApp(wid: string, appId: string) {
   return useQuery({
     queryKey: appKeys.one(wid, appId),
-    queryFn: () => apiRequest<TApp>('GET', appPath(wid, appId)),
-    // The editor owns the draft while open: a background refetch must not overwrite edits.
-    staleTime: Infinity,
+    queryFn: () => fetchApp(wid, appId),
+    staleTime: 0,
+    gcTime: 0,
+    refetchOnMount: 'always',
+    refetchOnWindowFocus: false,
+    refetchOnReconnect: false,
   });
+}
+
+/** `GET .../apps/:appId/revisions`: newest first (editors). */
+export function useRevisions(wid: string, appId: string, enabled: boolean) {
+  return useQuery({
+    queryKey: appKeys.revisions(wid, appId),
+    enabled,
+    staleTime: 0,
+    queryFn: () => apiRequest<TAppRevision[]>('GET', `${appPath(wid, appId)}/revisions?limit=100`),
+  });
+}
+
+/** `POST .../revisions/:revisionId/restore`: the revision becomes the draft (a new version). */
+export function restoreRevision(wid: string, appId: string, revisionId: string): Promise<TApp> {
+  return apiRequest<TApp>(
+    'POST',
+    `${appPath(wid, appId)}/revisions/${enc(revisionId)}/restore`,
+    {},
+  );
 }
 
 /** `GET .../apps/:appId/published` (viewers): definition and query ids, names, params only. */
@@ -68,14 +102,22 @@ export function useDeleteApp(wid: string) {
   });
 }
 
-/** `PATCH .../apps/:appId`: saves the draft (name and/or definition). */
-export function updateApp(wid: string, appId: string, body: TUpdateAppRequest): Promise<TApp> {
-  return apiRequest<TApp>('PATCH', appPath(wid, appId), body);
+/**
+ * `PATCH .../apps/:appId` with `If-Match: "<version>"`: saves the draft (name and/or
+ * definition). Rejects with a 409 ApiError (`currentVersion`) when someone saved first.
+ */
+export function updateApp(
+  wid: string,
+  appId: string,
+  body: TUpdateAppRequest,
+  version: number,
+): Promise<TApp> {
+  return apiRequest<TApp>('PATCH', appPath(wid, appId), body, { ifMatch: version });
 }
 
-/** `POST .../apps/:appId/publish`: freezes the draft and its queries for viewers. */
-export function publishApp(wid: string, appId: string): Promise<unknown> {
-  return apiRequest<unknown>('POST', `${appPath(wid, appId)}/publish`, {});
+/** `POST .../apps/:appId/publish`: freezes the draft and its queries for viewers (409 if stale). */
+export function publishApp(wid: string, appId: string, version?: number): Promise<unknown> {
+  return apiRequest<unknown>('POST', `${appPath(wid, appId)}/publish`, {}, { ifMatch: version });
 }
 
 export function createQuery(wid: string, appId: string, body: TCreateQueryRequest) {
@@ -87,12 +129,17 @@ export function updateQuery(
   appId: string,
   queryId: string,
   body: TUpdateQueryRequest,
+  version: number,
 ) {
-  return apiRequest<TSavedQuery>('PATCH', `${appPath(wid, appId)}/queries/${enc(queryId)}`, body);
+  return apiRequest<TSavedQuery>('PATCH', `${appPath(wid, appId)}/queries/${enc(queryId)}`, body, {
+    ifMatch: version,
+  });
 }
 
-export function deleteQuery(wid: string, appId: string, queryId: string) {
-  return apiRequest<void>('DELETE', `${appPath(wid, appId)}/queries/${enc(queryId)}`);
+export function deleteQuery(wid: string, appId: string, queryId: string, version?: number) {
+  return apiRequest<void>('DELETE', `${appPath(wid, appId)}/queries/${enc(queryId)}`, undefined, {
+    ifMatch: version,
+  });
 }
 
 /**

@@ -63,11 +63,17 @@ export function useCreateDatasource(wid: string) {
   });
 }
 
+/**
+ * `PATCH .../datasources/:id` with `If-Match: "<version>"` (the version the form was loaded
+ * from); a 409 ApiError (`currentVersion`) when someone saved in between.
+ */
 export function useUpdateDatasource(wid: string, id: string) {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (body: UpdateDatasourceBody) =>
-      apiRequest<DatasourceView>('PATCH', `${base(wid)}/${encodeURIComponent(id)}`, body),
+    mutationFn: ({ body, version }: { body: UpdateDatasourceBody; version: number }) =>
+      apiRequest<DatasourceView>('PATCH', `${base(wid)}/${encodeURIComponent(id)}`, body, {
+        ifMatch: version,
+      }),
     onSuccess: (ds) => {
       qc.setQueryData(datasourceKeys.one(wid, id), ds);
       void qc.invalidateQueries({ queryKey: datasourceKeys.list(wid) });

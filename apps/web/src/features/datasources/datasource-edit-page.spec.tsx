@@ -1,5 +1,5 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, render, screen } from '@testing-library/react';
+import { cleanup, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { createMemoryRouter, RouterProvider } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -103,4 +103,47 @@ describe('DatasourceEditPage', () => {
     });
     expect(calls.some((c) => c.method === 'PATCH')).toBe(false);
   });
+});
+
+describe('DatasourceEditPage: versions', () => {
+  it('saves with If-Match; a 409 offers "Keep mine", which sends the body again with the current version', async () => {
+    const sent: { ifMatch: string | undefined; body: unknown }[] = [];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn((url: string, init?: RequestInit) => {
+        const method = init?.method ?? 'GET';
+        const respond = (status: number, data: unknown) =>
+          Promise.resolve(new Response(JSON.stringify(data), { status }));
+        if (url === '/api/datasource-types') return respond(200, catalog);
+        if (url === '/api/egress') return respond(200, { publicIps: [] });
+        if (url.endsWith(`/datasources/${DSID}`) && method === 'PATCH') {
+          const ifMatch = (init?.headers as Record<string, string>)['if-match'];
+          sent.push({ ifMatch, body: JSON.parse(init?.body as string) });
+          if (sent.length === 1) {
+            return respond(409, {
+              statusCode: 409,
+              error: 'Conflict',
+              message: 'This datasource was changed elsewhere',
+              correlationId: 'c',
+              currentVersion: 4,
+            });
+          }
+          return respond(200, { ...datasource(false), version: 5 });
+        }
+        if (url.endsWith(`/datasources/${DSID}`)) return respond(200, datasource(false));
+        return respond(404, {});
+      }),
+    );
+    renderPage();
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('button', { name: 'Save changes' }));
+    const dialog = await screen.findByRole('dialog', {
+      name: 'This datasource was changed elsewhere',
+    });
+    expect(sent[0].ifMatch).toBe('"3"');
+    await user.click(within(dialog).getByRole('button', { name: 'Keep mine' }));
+    await vi.waitFor(() => expect(sent).toHaveLength(2));
+    expect(sent[1]).toEqual({ ifMatch: '"4"', body: sent[0].body });
+    await vi.waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+  }, 15_000);
 });

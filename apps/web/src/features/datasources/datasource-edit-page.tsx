@@ -3,6 +3,8 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { toast } from 'sonner';
 import { ErrorNotice, errorText } from '../../components/error-notice';
 import { Loading } from '../../components/loading';
+import { isVersionConflict } from '../../lib/api-client';
+import { ConflictDialog } from '../editor/conflict-dialog';
 import {
   useCreateDatasource,
   useDatasource,
@@ -13,7 +15,7 @@ import {
   useUpdateDatasource,
 } from './datasource-api';
 import { DatasourceForm } from './datasource-form';
-import type { ConnectionTestResult } from './datasource-model';
+import type { ConnectionTestResult, UpdateDatasourceBody } from './datasource-model';
 import { EgressNotice } from './egress-notice';
 
 function TestResult({
@@ -108,12 +110,44 @@ export function DatasourceEditPage() {
   const remove = useDeleteDatasource(workspaceId);
   // Remounts the form after each save, so typed secrets are dropped and modes return to "keep".
   const [generation, setGeneration] = useState(0);
+  // The version the form was loaded from (sent as If-Match; until the first save, the loaded
+  // copy's, which nothing on this page refetches), and a save refused as stale.
+  const [formVersion, setFormVersion] = useState<number | undefined>(undefined);
+  const [conflict, setConflict] = useState<{
+    currentVersion: number;
+    body: UpdateDatasourceBody;
+  } | null>(null);
 
   if (types.isPending || ds.isPending) return <Loading label="Loading datasource…" />;
   if (types.isError) return <ErrorNotice error={types.error} />;
   if (ds.isError) return <ErrorNotice error={ds.error} />;
   const spec = types.data.find((t) => t.type === ds.data.type);
   if (!spec) return <ErrorNotice error={new Error(`Unknown datasource type "${ds.data.type}".`)} />;
+
+  const save = (body: UpdateDatasourceBody, version: number) =>
+    update.mutate(
+      { body, version },
+      {
+        onSuccess: (saved) => {
+          setFormVersion(saved.version);
+          setConflict(null);
+          setGeneration((g) => g + 1);
+          test.reset();
+          toast.success('Datasource saved');
+        },
+        onError: (e) => {
+          if (isVersionConflict(e)) setConflict({ currentVersion: e.currentVersion, body });
+          else toast.error(errorText(e));
+        },
+      },
+    );
+  const reloadTheirs = async () => {
+    const fresh = await ds.refetch();
+    setConflict(null);
+    update.reset();
+    if (fresh.data) setFormVersion(fresh.data.version);
+    setGeneration((g) => g + 1);
+  };
 
   return (
     <section className="card">
@@ -137,16 +171,7 @@ export function DatasourceEditPage() {
         submitting={update.isPending}
         testing={test.isPending}
         onTest={(body) => test.mutate(body)}
-        onUpdate={(body) =>
-          update.mutate(body, {
-            onSuccess: () => {
-              setGeneration((g) => g + 1);
-              test.reset();
-              toast.success('Datasource saved');
-            },
-            onError: (e) => toast.error(errorText(e)),
-          })
-        }
+        onUpdate={(body) => save(body, formVersion ?? ds.data.version)}
       >
         <button
           type="button"
@@ -168,6 +193,15 @@ export function DatasourceEditPage() {
       </DatasourceForm>
       <TestResult result={test.data} error={test.error} />
       {update.isError && <ErrorNotice error={update.error} title="Not saved" />}
+      <ConflictDialog
+        conflict={conflict && { what: 'app', currentVersion: conflict.currentVersion }}
+        busy={update.isPending}
+        title="This datasource was changed elsewhere"
+        subject="This datasource"
+        onReloadTheirs={() => void reloadTheirs()}
+        onKeepMine={() => conflict && save(conflict.body, conflict.currentVersion)}
+        onClose={() => setConflict(null)}
+      />
     </section>
   );
 }

@@ -23,6 +23,8 @@ function appWith(definition: TAppDefinition): TApp {
     publishedAt: null,
     createdAt: '2025-01-01T00:00:00.000Z',
     updatedAt: '2025-01-01T00:00:00.000Z',
+    version: 1,
+    unpublishedChanges: null,
   };
 }
 
@@ -258,6 +260,7 @@ describe('AppEditorPage: query parameters', () => {
           params: [{ name: 'id', type: 'string', required: true }],
           timeoutMs: null,
           maxRows: null,
+          version: 1,
           updatedAt: '2025-01-01T00:00:00.000Z',
         },
       ],
@@ -451,5 +454,54 @@ describe('AppEditorPage: undo and redo', () => {
     expect(fire()).toBe(false);
     expect(seen).toEqual(['historyUndo']);
     other.remove();
+  });
+});
+
+describe('AppEditorPage: versions', () => {
+  it('sends If-Match, shows the 409 dialog, and "Keep mine" re-sends with the current version', async () => {
+    const app = appWith({ pages: [{ id: 'page1', name: 'Page 1', components: [] }] });
+    fakeApi(app);
+    const sent: (string | undefined)[] = [];
+    let conflictOnce = true;
+    const base = vi.mocked(fetch).getMockImplementation()!;
+    vi.mocked(fetch).mockImplementation((url, init = {}) => {
+      if (url === `/api/workspaces/${WID}/apps/${APP}` && init.method === 'PATCH') {
+        const ifMatch = (init.headers as Record<string, string>)['if-match'];
+        sent.push(ifMatch);
+        if (conflictOnce) {
+          conflictOnce = false;
+          return Promise.resolve(
+            json(409, {
+              statusCode: 409,
+              error: 'Conflict',
+              message: 'This app was changed elsewhere',
+              correlationId: 'c',
+              currentVersion: 5,
+            }),
+          );
+        }
+        const body = JSON.parse(init.body as string) as object;
+        return Promise.resolve(json(200, { ...app, ...body, version: 6 }));
+      }
+      return base(url, init);
+    });
+    renderEditor();
+    const user = userEvent.setup();
+    await screen.findByRole('navigation', { name: 'Pages' });
+    await user.click(screen.getByRole('button', { name: 'Add Text input' }));
+    const dialog = await screen.findByRole(
+      'dialog',
+      { name: 'This app was changed elsewhere' },
+      {
+        timeout: 5_000,
+      },
+    );
+    expect(sent).toEqual(['"1"']);
+    expect(screen.getByTestId('save-status')).toHaveTextContent('Not saved');
+    await user.click(within(dialog).getByRole('button', { name: 'Keep mine' }));
+    await vi.waitFor(() => expect(sent).toEqual(['"1"', '"5"']), { timeout: 5_000 });
+    await vi.waitFor(() =>
+      expect(screen.getByTestId('save-status')).toHaveTextContent('All changes saved'),
+    );
   });
 });

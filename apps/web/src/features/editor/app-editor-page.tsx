@@ -1,4 +1,10 @@
-import type { TApp, TComponent, TComponentType, TQueryParamSpec } from '@bastion/contracts';
+import type {
+  TApp,
+  TAppRevision,
+  TComponent,
+  TComponentType,
+  TQueryParamSpec,
+} from '@bastion/contracts';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { toast } from 'sonner';
@@ -9,7 +15,9 @@ import { useMe } from '../auth/use-me';
 import {
   createQuery,
   deleteQuery,
+  fetchApp,
   publishApp,
+  restoreRevision,
   runSavedQuery,
   updateApp,
   updateQuery,
@@ -23,6 +31,10 @@ import type { DatasourceView } from '../datasources/datasource-model';
 import { draftFromSaved, toUpdateBody, type QueryDraft } from '../queries/query-draft';
 import { QueryPanel } from '../queries/query-panel';
 import { Canvas } from './canvas';
+import { ConflictDialog } from './conflict-dialog';
+import { HistoryPanel } from './history-panel';
+import { PublishStatus } from './publish-status';
+import { useAppVersions } from './use-app-versions';
 import { PageBar } from './page-bar';
 import { describeEdit, layoutLabel } from './edit-labels';
 import { UndoButtons } from './undo-buttons';
@@ -74,10 +86,13 @@ function Editor({
   wid,
   app,
   datasources,
+  onReload,
 }: {
   wid: string;
   app: TApp;
   datasources: DatasourceView[];
+  /** Loads the server's current state and remounts the editor with it (local edits dropped). */
+  onReload: () => Promise<void>;
 }) {
   const [name, setName] = useState(app.name);
   const [queries, setQueries] = useState<QueryDraft[]>(() => app.queries.map(draftFromSaved));
@@ -99,6 +114,21 @@ function Editor({
   const [saveErrors, setSaveErrors] = useState<Record<string, string>>({});
   const [publishedAt, setPublishedAt] = useState(app.publishedAt);
   const [publishing, setPublishing] = useState(false);
+  const [unpublishedChanges, setUnpublishedChanges] = useState(app.unpublishedChanges);
+  const [historyOpen, setHistoryOpen] = useState(false);
+  const [resolving, setResolving] = useState(false);
+  const versions = useAppVersions(app);
+  const { guard, appVersion, queryVersions } = versions;
+  // The header's publish state after query saves (the app's own saves return it).
+  const refreshPublishState = useCallback(async () => {
+    try {
+      const current = await fetchApp(wid, app.id);
+      setUnpublishedChanges(current.unpublishedChanges);
+      setPublishedAt(current.publishedAt);
+    } catch {
+      // Only the header's hint; the next save tries again.
+    }
+  }, [wid, app.id]);
   // The canvas edits one page; bindings, queries and ids span every page of the app.
   const page = pageOrFirst(definition, selectedPageId);
   const pageId = page.id;
@@ -115,13 +145,23 @@ function Editor({
 
   // --- autosave: the draft definition, and each query that changed -----------------------------
   const appSave = useAutosave({ name, definition }, async (v) => {
-    await updateApp(wid, app.id, { name: v.name.trim() || app.name, definition: v.definition });
+    const saved = await guard('app', undefined, () =>
+      updateApp(
+        wid,
+        app.id,
+        { name: v.name.trim() || app.name, definition: v.definition },
+        appVersion.current,
+      ),
+    );
+    appVersion.current = saved.version;
+    setUnpublishedChanges(saved.unpublishedChanges);
   });
   const savedQueries = useRef(
     new Map(app.queries.map((q) => [q.id, JSON.stringify(toUpdateBodySafe(draftFromSaved(q)))])),
   );
   const querySave = useAutosave(queries, async (qs) => {
     const errors: Record<string, string> = {};
+    let savedAny = false;
     for (const q of qs) {
       let body;
       try {
@@ -134,13 +174,18 @@ function Editor({
       const s = JSON.stringify(body);
       if (savedQueries.current.get(q.id) === s) continue;
       try {
-        await updateQuery(wid, app.id, q.id, body);
+        const saved = await guard('query', q.id, () =>
+          updateQuery(wid, app.id, q.id, body, queryVersions.current.get(q.id) ?? 1),
+        );
+        queryVersions.current.set(q.id, saved.version);
         savedQueries.current.set(q.id, s);
+        savedAny = true;
       } catch (e) {
         errors[q.id] = errorText(e);
       }
     }
     setSaveErrors(errors);
+    if (savedAny) void refreshPublishState();
     if (Object.keys(errors).length > 0) throw new Error(Object.values(errors)[0]);
   });
   const status = combine(appSave.status, querySave.status);
@@ -289,6 +334,8 @@ function Editor({
         params: [],
       });
       const draft = draftFromSaved(saved);
+      queryVersions.current.set(saved.id, saved.version);
+      void refreshPublishState();
       savedQueries.current.set(saved.id, JSON.stringify(toUpdateBodySafe(draft)));
       setQueries((qs) => [...qs, draft]);
       setSelectedQueryId(saved.id);
@@ -298,9 +345,11 @@ function Editor({
   };
   const removeQuery = async (id: string) => {
     try {
-      await deleteQuery(wid, app.id, id);
+      await guard('query', id, () => deleteQuery(wid, app.id, id, queryVersions.current.get(id)));
       setQueries((qs) => qs.filter((q) => q.id !== id));
       savedQueries.current.delete(id);
+      queryVersions.current.delete(id);
+      void refreshPublishState();
       // Not a step, and no snapshot keeps an event pointing at the deleted query.
       history.adjustAll((d) =>
         withAllComponents(d, (cs) =>
@@ -318,13 +367,50 @@ function Editor({
     setPublishing(true);
     try {
       await flushAll();
-      await publishApp(wid, app.id);
+      await guard('app', undefined, () => publishApp(wid, app.id, appVersion.current));
       setPublishedAt(new Date().toISOString());
+      setUnpublishedChanges(null);
       toast.success('Published: viewers now see this version');
     } catch (e) {
       toast.error(`Not published: ${errorText(e)}`);
     } finally {
       setPublishing(false);
+    }
+  };
+
+  // --- versions: the 409 dialog and the history ---------------------------------------------
+  const reloadTheirs = async () => {
+    setResolving(true);
+    try {
+      versions.setConflict(null);
+      await onReload();
+    } catch (e) {
+      toast.error(`Not reloaded: ${errorText(e)}`);
+    } finally {
+      setResolving(false);
+    }
+  };
+  const keepMine = async () => {
+    setResolving(true);
+    versions.keepMine();
+    try {
+      await flushAll();
+      toast.success('Saved your version');
+    } catch (e) {
+      toast.error(`Not saved: ${errorText(e)}`);
+    } finally {
+      setResolving(false);
+    }
+  };
+  const restore = async (revision: TAppRevision) => {
+    // Local changes are saved first, so the history keeps them too.
+    await flushAll().catch(() => undefined);
+    try {
+      await restoreRevision(wid, app.id, revision.id);
+      toast.success(`Restored version ${revision.version}`);
+      await onReload();
+    } catch (e) {
+      toast.error(`Not restored: ${errorText(e)}`);
     }
   };
 
@@ -373,11 +459,10 @@ function Editor({
           {STATUS_TEXT[status]}
         </span>
         <span className="grow" />
-        <span className="muted small">
-          {publishedAt
-            ? `Published ${new Date(publishedAt).toLocaleString()}`
-            : 'Not published yet'}
-        </span>
+        <PublishStatus publishedAt={publishedAt} unpublishedChanges={unpublishedChanges} />
+        <button type="button" className="secondary" onClick={() => setHistoryOpen(true)}>
+          History
+        </button>
         {publishedAt && (
           <a
             href={`/view/${wid}/${app.id}?page=${encodeURIComponent(pageId)}`}
@@ -450,6 +535,20 @@ function Editor({
         scope={runtime.scope}
         saveErrors={saveErrors}
       />
+      <ConflictDialog
+        conflict={versions.conflict}
+        busy={resolving}
+        onReloadTheirs={() => void reloadTheirs()}
+        onKeepMine={() => void keepMine()}
+        onClose={() => versions.setConflict(null)}
+      />
+      <HistoryPanel
+        wid={wid}
+        appId={app.id}
+        open={historyOpen}
+        onClose={() => setHistoryOpen(false)}
+        onRestore={restore}
+      />
     </div>
   );
 }
@@ -472,14 +571,23 @@ export function AppEditorPage() {
   const me = useMe();
   const app = useApp(workspaceId, appId);
   const datasources = useDatasources(workspaceId);
+  // Bumped by a reload (409 "Reload theirs", a restore): remounts the editor on fresh data.
+  const [generation, setGeneration] = useState(0);
+  const { refetch } = app;
+  const reload = useCallback(async () => {
+    const fresh = await refetch();
+    if (fresh.isError) throw fresh.error;
+    setGeneration((g) => g + 1);
+  }, [refetch]);
   if (app.isPending || me.isPending) return <Loading label="Opening the editor…" />;
   if (app.isError) return <ErrorNotice error={app.error} />;
   return (
     <Editor
-      key={app.data.id}
+      key={`${app.data.id}:${generation}`}
       wid={workspaceId}
       app={app.data}
       datasources={datasources.data ?? []}
+      onReload={reload}
     />
   );
 }
