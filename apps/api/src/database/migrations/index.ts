@@ -11,6 +11,7 @@ import { Invitations1764400710000 } from '../../workspaces/migrations/1764400710
 import { SessionSignInMethods1764400800000 } from '../../auth/migrations/1764400800000-session-sign-in-methods';
 import { KnownDevices1764401000000 } from '../../auth/migrations/1764401000000-known-devices';
 import { AuditTargetIndex1764401100000 } from '../../audit/migrations/1764401100000-audit-target-index';
+import { AuditSinkCursors1764401400000 } from '../../audit/migrations/1764401400000-audit-sink-cursors';
 
 /**
  * Every migration, in order. Listed statically (not globbed) so the same list works in the
@@ -30,4 +31,5 @@ export const MIGRATIONS = [
   SessionSignInMethods1764400800000,
   KnownDevices1764401000000,
   AuditTargetIndex1764401100000,
+  AuditSinkCursors1764401400000,
 ];
