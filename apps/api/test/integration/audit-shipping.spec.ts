@@ -45,89 +45,130 @@ async function appendEntries(t: TestApp, n: number, label: string): Promise<void
 
 const head = async (t: TestApp) => (await t.app.get(AuditRepository).readHead()).lastSequence;
 
-describe('audit streaming to an HTTPS receiver (NDJSON)', () => {
-  it('ships every entry in near real time with the bearer token; an outage and an API restart lose nothing', async () => {
+describe.each(['sqlite', 'postgres'] as const)(
+  'audit streaming to an HTTPS receiver (NDJSON, %s store)',
+  (store) => {
+    it('ships every entry in near real time with the bearer token; an outage and an API restart lose nothing', async () => {
+      const ca = createTestCa('Audit receiver CA');
+      cleanups.push(() => rmSync(ca.dir, { recursive: true, force: true }));
+      const token = `siem-canary-${Math.random().toString(36).slice(2)}`;
+      const receiver = await startHttpsReceiver(issueServerCert(ca, 'DNS:localhost'), token);
+      cleanups.push(() => receiver.stop());
+      const dataDir = mkdtempSync(join(tmpdir(), 'bastion-ship-'));
+      cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+      const env = {
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'info',
+        AUDIT_HTTP_URL: `https://localhost:${receiver.port}/ingest`,
+        AUDIT_HTTP_TOKEN: token,
+        AUDIT_HTTP_CA_FILE: ca.certFile,
+      };
+      let t = await createTestApp({ store, env });
+      // The restarted API opens the same store.
+      if (t.databaseUrl) Object.assign(env, { DATABASE_URL: t.databaseUrl });
+      const logs: string[] = [];
+      try {
+        await setupAdmin(t);
+        await appendEntries(t, 50, 'first');
+        // Near real time: the newest entry arrives well within 2 s (~tens of ms measured).
+        const committed = Date.now();
+        await appendEntries(t, 1, 'latest');
+        const latest = await head(t);
+        await pollUntil(
+          'latest entry shipped',
+          () => receiver.entries.some((e) => e.sequence === latest),
+          true,
+          { timeoutMs: 6_000 },
+        );
+        expectWithin('HTTPS sink: commit to receiver', Date.now() - committed, 2_000);
+        expect(new Set(receiver.authorizations)).toEqual(new Set([`Bearer ${token}`]));
+        expect(receiver.contentTypes[0]).toBe('application/x-ndjson');
+
+        // Receiver outage: entries written meanwhile arrive after it is back, in order.
+        await receiver.stop();
+        await appendEntries(t, 120, 'outage');
+        // The shipper notices and backs off (its warning names no token).
+        await pollUntil(
+          'failure noticed',
+          () => t.app.get(AuditShipperService).status()[0].failures > 0,
+          true,
+          { timeoutMs: 6_000 },
+        );
+        await receiver.start();
+        const afterOutage = await head(t);
+        await pollUntil(
+          'outage entries shipped',
+          () => receiver.entries.some((e) => e.sequence === afterOutage),
+          true,
+          { timeoutMs: 15_000 },
+        );
+
+        // API restart while the receiver is down: the next process resumes from the stored cursor.
+        await receiver.stop();
+        await appendEntries(t, 30, 'before-restart');
+        logs.push(...t.logs);
+        await t.app.close();
+        t = await createTestApp({ env });
+        await appendEntries(t, 30, 'after-restart');
+        await receiver.start();
+        const final = await head(t);
+        await pollUntil(
+          'entries across the restart shipped',
+          () => receiver.entries.some((e) => e.sequence === final),
+          true,
+          { timeoutMs: 15_000 },
+        );
+        const duplicates = verifyShipped(receiver.entries, final);
+        console.info(`HTTPS sink: ${final} entries shipped in order, ${duplicates} duplicates`);
+        // The cursor is stored once the batch is acknowledged.
+        await pollUntil(
+          'cursor stored',
+          () => t.app.get(AuditShipperService).status()[0].deliveredThrough,
+          final,
+          { timeoutMs: 6_000 },
+        );
+        logs.push(...t.logs);
+        expect(logs.some((l) => l.includes('shipping failed'))).toBe(true);
+        expect(logs.filter((l) => l.includes(token))).toEqual([]);
+      } finally {
+        await t.app.close();
+      }
+    });
+  },
+);
+
+describe('audit streaming from two replicas', () => {
+  it('one replica ships per sink (lease); entries of both arrive once each, in order', async () => {
     const ca = createTestCa('Audit receiver CA');
     cleanups.push(() => rmSync(ca.dir, { recursive: true, force: true }));
-    const token = `siem-canary-${Math.random().toString(36).slice(2)}`;
+    const token = 'two-replicas-token';
     const receiver = await startHttpsReceiver(issueServerCert(ca, 'DNS:localhost'), token);
     cleanups.push(() => receiver.stop());
-    const dataDir = mkdtempSync(join(tmpdir(), 'bastion-ship-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const env = {
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: 'warn',
       AUDIT_HTTP_URL: `https://localhost:${receiver.port}/ingest`,
       AUDIT_HTTP_TOKEN: token,
       AUDIT_HTTP_CA_FILE: ca.certFile,
+      VAULT_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
     };
-    let t = await createTestApp({ env });
-    const logs: string[] = [];
+    const a = await createTestApp({ store: 'postgres', env });
+    const b = await createTestApp({ env: { ...env, DATABASE_URL: a.databaseUrl! } });
     try {
-      await setupAdmin(t);
-      await appendEntries(t, 50, 'first');
-      // Near real time: the newest entry arrives well within 2 s (~tens of ms measured).
-      const committed = Date.now();
-      await appendEntries(t, 1, 'latest');
-      const latest = await head(t);
+      await setupAdmin(a);
+      await Promise.all([appendEntries(a, 100, 'a'), appendEntries(b, 100, 'b')]);
+      const final = await head(a);
       await pollUntil(
-        'latest entry shipped',
-        () => receiver.entries.some((e) => e.sequence === latest),
-        true,
-        { timeoutMs: 6_000 },
-      );
-      expectWithin('HTTPS sink: commit to receiver', Date.now() - committed, 2_000);
-      expect(new Set(receiver.authorizations)).toEqual(new Set([`Bearer ${token}`]));
-      expect(receiver.contentTypes[0]).toBe('application/x-ndjson');
-
-      // Receiver outage: entries written meanwhile arrive after it is back, in order.
-      await receiver.stop();
-      await appendEntries(t, 120, 'outage');
-      // The shipper notices and backs off (its warning names no token).
-      await pollUntil(
-        'failure noticed',
-        () => t.app.get(AuditShipperService).status()[0].failures > 0,
-        true,
-        { timeoutMs: 6_000 },
-      );
-      await receiver.start();
-      const afterOutage = await head(t);
-      await pollUntil(
-        'outage entries shipped',
-        () => receiver.entries.some((e) => e.sequence === afterOutage),
-        true,
-        { timeoutMs: 15_000 },
-      );
-
-      // API restart while the receiver is down: the next process resumes from the stored cursor.
-      await receiver.stop();
-      await appendEntries(t, 30, 'before-restart');
-      logs.push(...t.logs);
-      await t.app.close();
-      t = await createTestApp({ env });
-      await appendEntries(t, 30, 'after-restart');
-      await receiver.start();
-      const final = await head(t);
-      await pollUntil(
-        'entries across the restart shipped',
+        'both replicas entries shipped',
         () => receiver.entries.some((e) => e.sequence === final),
         true,
-        { timeoutMs: 15_000 },
+        { timeoutMs: 10_000 },
       );
-      const duplicates = verifyShipped(receiver.entries, final);
-      console.info(`HTTPS sink: ${final} entries shipped in order, ${duplicates} duplicates`);
-      // The cursor is stored once the batch is acknowledged.
-      await pollUntil(
-        'cursor stored',
-        () => t.app.get(AuditShipperService).status()[0].deliveredThrough,
-        final,
-        { timeoutMs: 6_000 },
-      );
-      logs.push(...t.logs);
-      expect(logs.some((l) => l.includes('shipping failed'))).toBe(true);
-      expect(logs.filter((l) => l.includes(token))).toEqual([]);
+      const active = [a, b].map((t) => t.app.get(AuditShipperService).status()[0].active);
+      expect(active.filter(Boolean)).toHaveLength(1);
+      expect(verifyShipped(receiver.entries, final)).toBe(0);
     } finally {
-      await t.app.close();
+      await b.close();
+      await a.close();
     }
   });
 });
