@@ -51,6 +51,8 @@ async function runServer(mode: Mode, pgUrl: string, metaUrl: string): Promise<vo
     DATASOURCE_POOL_MAX: '5',
     QUERY_MAX_CONCURRENT_PER_DATASOURCE: '256',
     AUDIT_RUN_DURABILITY: mode,
+    // BENCH_SQLITE_SYNCHRONOUS=full measures SQLite with an fsync per commit.
+    SQLITE_SYNCHRONOUS: process.env.BENCH_SQLITE_SYNCHRONOUS ?? 'normal',
     ...(metaUrl !== '-' ? { DATABASE_URL: metaUrl } : {}),
   });
   const devNull = { write: () => true } as unknown as NodeJS.WritableStream;

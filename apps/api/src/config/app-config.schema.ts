@@ -156,6 +156,7 @@ export const ZEnvSchema = z
     LOGIN_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).max(10_000).default(10),
     LOGIN_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(50),
     LOGIN_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+    SQLITE_SYNCHRONOUS: z.enum(['normal', 'full']).default('normal'),
     /** Bench only: `buffered` restores the old unsafe query-run batching (audit.service.ts). */
     AUDIT_RUN_DURABILITY: z.enum(['committed', 'buffered']).default('committed'),
     AUDIT_SYSLOG_URL: optionalString.refine(

@@ -71,6 +71,11 @@ export interface AppConfig {
   loginLimits: { perAccount: number; perAddress: number; windowMs: number };
   /** `BASTION_ADMIN_PASSWORD`: the password `admin create` uses instead of reading stdin. */
   adminPassword: string | undefined;
+  /**
+   * SQLite metadata store commit mode (`SQLITE_SYNCHRONOUS`): `normal` (default, WAL: durable
+   * across process crashes, the last commits may roll back on power loss) or `full`.
+   */
+  sqliteSynchronous: 'normal' | 'full';
   audit: {
     /** `AUDIT_RUN_DURABILITY`: `committed` (default); `buffered` for the bench only. */
     runDurability: 'committed' | 'buffered';
@@ -167,6 +172,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       windowMs: e.LOGIN_LIMIT_WINDOW_SECONDS * 1000,
     },
     adminPassword: e.BASTION_ADMIN_PASSWORD === '' ? undefined : e.BASTION_ADMIN_PASSWORD,
+    sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
     audit: {
       runDurability: e.AUDIT_RUN_DURABILITY,
       syslog: e.AUDIT_SYSLOG_URL ? syslogSink(e.AUDIT_SYSLOG_URL) : undefined,
