@@ -10,6 +10,9 @@ import { AuditRetentionService } from './audit-retention.service';
 import { AuditVerifyService } from './audit-verify.service';
 import { AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
+import { AuditSinkCursorEntity } from './audit-sink-cursor.entity';
+import { AuditSinkCursorRepository } from './audit-sink-cursor.repository';
+import { AuditShipperService } from './shipping/audit-shipper.service';
 
 /**
  * The append-only, hash-chained audit log (README.md in this folder). Global: any module can
@@ -19,7 +22,12 @@ import { AuditService } from './audit.service';
 @Module({
   imports: [
     WorkspacesModule,
-    TypeOrmModule.forFeature([AuditEventEntity, AuditChainHeadEntity, AuditCheckpointEntity]),
+    TypeOrmModule.forFeature([
+      AuditEventEntity,
+      AuditChainHeadEntity,
+      AuditCheckpointEntity,
+      AuditSinkCursorEntity,
+    ]),
   ],
   controllers: [AuditController, InstanceAuditController, MyAuditController],
   providers: [
@@ -28,7 +36,9 @@ import { AuditService } from './audit.service';
     AuditQueryService,
     AuditVerifyService,
     AuditRetentionService,
+    AuditSinkCursorRepository,
+    AuditShipperService,
   ],
-  exports: [AuditService, AuditVerifyService, AuditRetentionService],
+  exports: [AuditService, AuditVerifyService, AuditRetentionService, AuditShipperService],
 })
 export class AuditModule {}

@@ -40,6 +40,7 @@ export class AuditRepository {
   private static readonly APPEND_CHUNK = 50;
   private readonly appendColumns: ColumnMetadata[];
   private readonly appendSql: (rows: number) => string;
+  private readonly headSql: { lock: string; read: string; write: string };
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -51,6 +52,12 @@ export class AuditRepository {
     const postgres = dataSource.options.type === 'postgres';
     const names = this.appendColumns.map((c) => `"${c.databaseName}"`).join(', ');
     const width = this.appendColumns.length;
+    const p = (n: number) => (postgres ? `$${n}` : '?');
+    this.headSql = {
+      lock: `UPDATE "audit_chain_head" SET "last_sequence" = "last_sequence" WHERE "id" = ${p(1)}`,
+      read: `SELECT "last_sequence", "last_hash" FROM "audit_chain_head" WHERE "id" = ${p(1)}`,
+      write: `UPDATE "audit_chain_head" SET "last_sequence" = ${p(1)}, "last_hash" = ${p(2)} WHERE "id" = ${p(3)}`,
+    };
     const cache = new Map<number, string>();
     this.appendSql = (rows) => {
       let sql = cache.get(rows);
@@ -82,13 +89,19 @@ export class AuditRepository {
    * lock on SQLite (taken up front, so no deferred-upgrade SQLITE_BUSY).
    */
   async lockHead(manager: EntityManager): Promise<AuditChainHeadEntity> {
-    await manager
-      .createQueryBuilder()
-      .update(AuditChainHeadEntity)
-      .set({ lastSequence: () => 'last_sequence' })
-      .where('id = :id', { id: AUDIT_CHAIN_ID })
-      .execute();
-    return manager.findOneByOrFail(AuditChainHeadEntity, { id: AUDIT_CHAIN_ID });
+    // Raw statements: every run's group commit goes through here, and TypeORM's builders cost
+    // more CPU than the statements themselves (bench/README.md, "Audit group commit").
+    await manager.query(this.headSql.lock, [AUDIT_CHAIN_ID]);
+    const rows: { last_sequence: string | number; last_hash: string }[] = await manager.query(
+      this.headSql.read,
+      [AUDIT_CHAIN_ID],
+    );
+    if (rows.length !== 1) throw new Error('audit chain head row is missing');
+    return Object.assign(new AuditChainHeadEntity(), {
+      id: AUDIT_CHAIN_ID,
+      lastSequence: Number(rows[0].last_sequence),
+      lastHash: rows[0].last_hash,
+    });
   }
 
   async readHead(): Promise<AuditChainHeadEntity> {
@@ -112,7 +125,7 @@ export class AuditRepository {
       }
       await manager.query(this.appendSql(chunk.length), values);
     }
-    await manager.update(AuditChainHeadEntity, { id: AUDIT_CHAIN_ID }, head);
+    await manager.query(this.headSql.write, [head.lastSequence, head.lastHash, AUDIT_CHAIN_ID]);
   }
 
   /**

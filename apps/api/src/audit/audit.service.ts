@@ -1,6 +1,14 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnModuleDestroy,
+  Optional,
+} from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AuthUser, RequestMeta } from '../auth/request-context';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { redactText } from '../common/logging/redact-text';
 import { AuditAction, AuditDetails, BATCHED_ACTIONS } from './audit-action';
 import { canonicalDetails, computeAuditHash } from './audit-hash';
@@ -42,6 +50,19 @@ export const AUDIT_FLUSH_INTERVAL_MS = 500;
 export const AUDIT_FLUSH_BATCH_SIZE = 100;
 /** Beyond this many waiting entries (database down), new batched entries wait for the flush. */
 const MAX_PENDING = 10_000;
+/**
+ * Most entries one group-commit transaction writes; more waiting go in the next one (bounds a
+ * transaction's time holding the chain lock: ~1,000 entries take tens of ms, README.md).
+ */
+export const AUDIT_GROUP_MAX = 1_000;
+
+/**
+ * When a `query.run` entry is durable relative to the run's answer (`AUDIT_RUN_DURABILITY`):
+ * `committed` (default): `record` resolves after the entry's group commit, and the query runner
+ * answers only then; `buffered`: the former behaviour (resolve at once, write within
+ * {@link AUDIT_FLUSH_INTERVAL_MS}), kept only so bench/ can measure both side by side.
+ */
+export type AuditRunDurability = 'committed' | 'buffered';
 
 const MAX_TEXT = 512;
 const MAX_ARRAY = 100;
@@ -70,19 +91,29 @@ export class AuditService implements OnModuleDestroy, BeforeApplicationShutdown 
   /** Immediate entries waiting for the next append transaction (group commit). */
   private waiting: { row: PendingEntry; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private groupScheduled = false;
+  /** The rows of the group-commit transaction running now (for {@link oldestPendingAgeMs}). */
+  private inFlight: PendingEntry[] = [];
   private closed = false;
+  private readonly runDurability: AuditRunDurability;
+  private readonly committedListeners = new Set<() => void>();
 
-  constructor(private readonly repository: AuditRepository) {}
+  constructor(
+    private readonly repository: AuditRepository,
+    @Optional() @Inject(APP_CONFIG) config?: AppConfig,
+  ) {
+    this.runDurability = config?.audit.runDurability ?? 'committed';
+  }
 
   /**
-   * Records one entry. Resolves once it is stored, except for batched actions (`query.run`),
-   * which resolve at once and are stored within {@link AUDIT_FLUSH_INTERVAL_MS} ms.
-   * @throws database errors of an immediate append (the caller's request then fails: an
-   *   action that cannot be audited is not silently allowed)
+   * Records one entry and resolves once it is committed (group commit: entries of concurrent
+   * callers share one transaction). With `AUDIT_RUN_DURABILITY=buffered` (bench only), batched
+   * actions (`query.run`) resolve at once and are stored within {@link AUDIT_FLUSH_INTERVAL_MS}.
+   * @throws database errors of the append (the caller's request then fails: an action that
+   *   cannot be audited is not silently allowed, and a run is not answered)
    */
   async record(entry: AuditEntryInput): Promise<void> {
     const row = this.toRow(entry);
-    if (BATCHED_ACTIONS.has(entry.action) && !this.closed) {
+    if (this.runDurability === 'buffered' && BATCHED_ACTIONS.has(entry.action) && !this.closed) {
       this.pending.push(row);
       // Backpressure only when the database has been failing for a while.
       if (this.pending.length >= MAX_PENDING) await this.flush();
@@ -96,6 +127,32 @@ export class AuditService implements OnModuleDestroy, BeforeApplicationShutdown 
     });
   }
 
+  /**
+   * Entries accepted by {@link record} and not yet committed (waiting for, or in, a group
+   * commit, or buffered): the "audit lag" of this process, for metrics and the drain.
+   */
+  pendingCount(): number {
+    return this.waiting.length + this.inFlight.length + this.pending.length;
+  }
+
+  /** Age in milliseconds of the oldest entry not yet committed; 0 when none is waiting. */
+  oldestPendingAgeMs(now: number = Date.now()): number {
+    const firsts = [this.inFlight[0], this.waiting[0]?.row, this.pending[0]].filter(
+      (r): r is PendingEntry => r !== undefined,
+    );
+    if (firsts.length === 0) return 0;
+    return Math.max(0, now - Math.min(...firsts.map((r) => r.occurredAt.getTime())));
+  }
+
+  /**
+   * Calls `listener` after each commit that appended entries in this process (the SIEM
+   * shipper wakes on it). Returns the function that removes it. Listener errors are ignored.
+   */
+  onCommitted(listener: () => void): () => void {
+    this.committedListeners.add(listener);
+    return () => this.committedListeners.delete(listener);
+  }
+
   /** Writes every buffered entry now. Resolves when they are stored. */
   async flush(): Promise<void> {
     if (this.flushTimer) {
@@ -107,6 +164,7 @@ export class AuditService implements OnModuleDestroy, BeforeApplicationShutdown 
     if (batch.length === 0) return this.queue.then(() => undefined);
     try {
       await this.enqueue((manager) => this.appendRows(manager, batch));
+      this.notifyCommitted();
     } catch (error) {
       // Keep them for the next attempt; order among buffered entries is preserved.
       this.pending = batch.concat(this.pending);
@@ -194,30 +252,42 @@ export class AuditService implements OnModuleDestroy, BeforeApplicationShutdown 
   }
 
   /**
-   * Group commit: immediate entries that arrive while an append runs are written together in
-   * the next transaction, so concurrent requests share one lock round trip. Each caller's
-   * promise settles when its entry is stored (or the transaction failed).
+   * Group commit: entries that arrive while an append runs are written together in the next
+   * transaction, which starts as soon as the previous one ends (at once when none runs), so
+   * concurrent requests share one lock round trip and one commit. Each caller's promise
+   * settles when its entry is committed (or the transaction failed: every caller of that group
+   * gets the error, none of its entries is stored).
    */
   private scheduleGroup(): void {
     if (this.groupScheduled) return;
     this.groupScheduled = true;
     const run = this.queue.then(async () => {
       this.groupScheduled = false;
-      const group = this.waiting;
-      this.waiting = [];
+      const group = this.waiting.slice(0, AUDIT_GROUP_MAX);
+      this.waiting = this.waiting.slice(group.length);
+      if (this.waiting.length > 0) this.scheduleGroup();
+      this.inFlight = group.map((g) => g.row);
       try {
-        await this.repository.transaction((manager) =>
-          this.appendRows(
-            manager,
-            group.map((g) => g.row),
-          ),
-        );
+        await this.repository.transaction((manager) => this.appendRows(manager, this.inFlight));
+        this.inFlight = [];
         for (const g of group) g.resolve();
+        this.notifyCommitted();
       } catch (error) {
+        this.inFlight = [];
         for (const g of group) g.reject(error);
       }
     });
     this.queue = run;
+  }
+
+  private notifyCommitted(): void {
+    for (const listener of this.committedListeners) {
+      try {
+        listener();
+      } catch {
+        // A listener (the shipper's wake-up) never fails an append.
+      }
+    }
   }
 
   private enqueue<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {

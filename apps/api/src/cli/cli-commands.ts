@@ -28,6 +28,13 @@ export const CLI_COMMANDS: CliCommand[] = [
       ctx.print(
         `CORS origins: ${c.corsOrigins.length ? c.corsOrigins.join(', ') : 'same-origin only'}`,
       );
+      const { syslog, http } = c.audit;
+      const sinks = [
+        syslog ? `syslog ${syslog.transport}://${syslog.host}:${syslog.port}` : null,
+        // Origin only: a path or query may carry a receiver's key.
+        http ? `https ${new URL(http.url).origin}${http.token ? ' (bearer token set)' : ''}` : null,
+      ].filter((x) => x !== null);
+      ctx.print(`audit streaming: ${sinks.length ? sinks.join(', ') : 'off'}`);
       // The production refusals main.ts would apply (vault key checks run at boot).
       const problems = findProductionProblems(c);
       for (const p of problems) ctx.print(`REFUSED IN PRODUCTION ${p.variable}: ${p.message}`);

@@ -22,6 +22,7 @@ export const SENSITIVE_ENV_VARS = [
   'ENCRYPTION_PASSWORD',
   'ENCRYPTION_SALT',
   'BASTION_ADMIN_PASSWORD',
+  'AUDIT_HTTP_TOKEN',
 ] as const;
 
 const optionalString = z
@@ -57,6 +58,35 @@ function isOrigin(value: string): boolean {
   try {
     const url = new URL(value);
     return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
+/** `tls://host:port` or `tcp://host:port`, nothing else (the audit syslog sink). */
+function isSyslogUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (
+      (url.protocol === 'tls:' || url.protocol === 'tcp:') &&
+      url.hostname !== '' &&
+      url.port !== '' &&
+      url.username === '' &&
+      url.password === '' &&
+      (url.pathname === '' || url.pathname === '/') &&
+      url.search === '' &&
+      url.hash === ''
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** An https:// URL with no userinfo (the audit HTTP sink). */
+function isShipUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' && url.username === '' && url.password === '';
   } catch {
     return false;
   }
@@ -128,6 +158,22 @@ export const ZEnvSchema = z
     LOGIN_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
     /** Days app revisions are kept (published ones and each app's latest are kept always). */
     APP_REVISION_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(30),
+    SQLITE_SYNCHRONOUS: z.enum(['normal', 'full']).default('normal'),
+    /** Bench only: `buffered` restores the old unsafe query-run batching (audit.service.ts). */
+    AUDIT_RUN_DURABILITY: z.enum(['committed', 'buffered']).default('committed'),
+    AUDIT_SYSLOG_URL: optionalString.refine(
+      (v) => v === undefined || isSyslogUrl(v),
+      'must be tls://host:port (RFC 5425; tcp://host:port for a trusted network, not in production)',
+    ),
+    AUDIT_SYSLOG_CA_FILE: optionalString,
+    AUDIT_SYSLOG_CERT_FILE: optionalString,
+    AUDIT_SYSLOG_KEY_FILE: optionalString,
+    AUDIT_HTTP_URL: optionalString.refine(
+      (v) => v === undefined || isShipUrl(v),
+      'must be an https:// URL without user:password (give the token in AUDIT_HTTP_TOKEN)',
+    ),
+    AUDIT_HTTP_TOKEN: optionalString,
+    AUDIT_HTTP_CA_FILE: optionalString,
   })
   .superRefine((env, ctx) => {
     for (const variable of ['EGRESS_DENY', 'EGRESS_ALLOW'] as const) {
@@ -159,6 +205,42 @@ export const ZEnvSchema = z
         code: 'custom',
         path: ['HTTP_REDIRECT_PORT'],
         message: 'must differ from PORT',
+      });
+    }
+    if ((env.AUDIT_SYSLOG_CERT_FILE === undefined) !== (env.AUDIT_SYSLOG_KEY_FILE === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [
+          env.AUDIT_SYSLOG_CERT_FILE === undefined
+            ? 'AUDIT_SYSLOG_CERT_FILE'
+            : 'AUDIT_SYSLOG_KEY_FILE',
+        ],
+        message: 'AUDIT_SYSLOG_CERT_FILE and AUDIT_SYSLOG_KEY_FILE must be set together',
+      });
+    }
+    const syslogOnly = ['AUDIT_SYSLOG_CA_FILE', 'AUDIT_SYSLOG_CERT_FILE'] as const;
+    for (const variable of syslogOnly) {
+      if (env[variable] !== undefined && env.AUDIT_SYSLOG_URL === undefined) {
+        ctx.addIssue({ code: 'custom', path: [variable], message: 'needs AUDIT_SYSLOG_URL' });
+      }
+    }
+    if (env.AUDIT_SYSLOG_URL?.startsWith('tcp://') && env.NODE_ENV === 'production') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUDIT_SYSLOG_URL'],
+        message: 'plain tcp:// is refused in production: use tls://host:port (RFC 5425)',
+      });
+    }
+    for (const variable of ['AUDIT_HTTP_TOKEN', 'AUDIT_HTTP_CA_FILE'] as const) {
+      if (env[variable] !== undefined && env.AUDIT_HTTP_URL === undefined) {
+        ctx.addIssue({ code: 'custom', path: [variable], message: 'needs AUDIT_HTTP_URL' });
+      }
+    }
+    if (env.AUDIT_HTTP_TOKEN !== undefined && !/^[\x21-\x7e]+$/.test(env.AUDIT_HTTP_TOKEN)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUDIT_HTTP_TOKEN'],
+        message: 'must be printable ASCII without spaces (it is sent as a bearer token)',
       });
     }
     if ((env.ENCRYPTION_PASSWORD === undefined) !== (env.ENCRYPTION_SALT === undefined)) {

@@ -73,6 +73,30 @@ export interface AppConfig {
   appRevisionRetentionDays: number;
   /** `BASTION_ADMIN_PASSWORD`: the password `admin create` uses instead of reading stdin. */
   adminPassword: string | undefined;
+  /**
+   * SQLite metadata store commit mode (`SQLITE_SYNCHRONOUS`): `normal` (default, WAL: durable
+   * across process crashes, the last commits may roll back on power loss) or `full`.
+   */
+  sqliteSynchronous: 'normal' | 'full';
+  audit: {
+    /** `AUDIT_RUN_DURABILITY`: `committed` (default); `buffered` for the bench only. */
+    runDurability: 'committed' | 'buffered';
+    /** Syslog sink (RFC 5424 messages, RFC 5425 octet-counting framing); undefined = off. */
+    syslog:
+      | {
+          host: string;
+          port: number;
+          /** `tls` (RFC 5425); `tcp` only outside production. */
+          transport: 'tls' | 'tcp';
+          /** Absolute paths; CA replaces the system trust store when given. */
+          caFile: string | undefined;
+          certFile: string | undefined;
+          keyFile: string | undefined;
+        }
+      | undefined;
+    /** HTTPS sink (newline-delimited JSON POSTs); undefined = off. */
+    http: { url: string; token: string | undefined; caFile: string | undefined } | undefined;
+  };
 }
 
 /** Thrown when the environment is invalid; names each bad variable, never its value. */
@@ -151,5 +175,30 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     },
     appRevisionRetentionDays: e.APP_REVISION_RETENTION_DAYS,
     adminPassword: e.BASTION_ADMIN_PASSWORD === '' ? undefined : e.BASTION_ADMIN_PASSWORD,
+    sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
+    audit: {
+      runDurability: e.AUDIT_RUN_DURABILITY,
+      syslog: e.AUDIT_SYSLOG_URL ? syslogSink(e.AUDIT_SYSLOG_URL) : undefined,
+      http: e.AUDIT_HTTP_URL
+        ? {
+            url: e.AUDIT_HTTP_URL,
+            token: e.AUDIT_HTTP_TOKEN,
+            caFile: e.AUDIT_HTTP_CA_FILE ? abs(e.AUDIT_HTTP_CA_FILE) : undefined,
+          }
+        : undefined,
+    },
   });
+
+  function syslogSink(value: string): NonNullable<AppConfig['audit']['syslog']> {
+    const url = new URL(value);
+    return {
+      // IPv6 literals come back bracketed from URL; net/tls want them bare.
+      host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: Number(url.port),
+      transport: url.protocol === 'tls:' ? 'tls' : 'tcp',
+      caFile: e.AUDIT_SYSLOG_CA_FILE ? abs(e.AUDIT_SYSLOG_CA_FILE) : undefined,
+      certFile: e.AUDIT_SYSLOG_CERT_FILE ? abs(e.AUDIT_SYSLOG_CERT_FILE) : undefined,
+      keyFile: e.AUDIT_SYSLOG_KEY_FILE ? abs(e.AUDIT_SYSLOG_KEY_FILE) : undefined,
+    };
+  }
 }

@@ -37,6 +37,10 @@ export function buildDataSourceOptions(config: AppConfig): DataSourceOptions {
     prepareDatabase: (db: { pragma: (s: string) => unknown }) => {
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
+      // WAL + NORMAL: a commit survives a process crash (kill -9, OOM) without an fsync per
+      // commit (3 ms -> 0.04 ms here), which the audit group commit of every run depends on;
+      // FULL also survives power loss (SQLITE_SYNCHRONOUS, README "Durability").
+      db.pragma(`synchronous = ${config.sqliteSynchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     },
   };
 }

@@ -6,6 +6,7 @@ import type {
   TRunQueryResponse,
   TSqlQueryBody,
 } from '@bastion/contracts';
+import { AuditErrorCode, AuditException } from '../audit/audit.exception';
 import { AuditContext, AuditService } from '../audit/audit.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import type { Knex } from 'knex';
@@ -90,8 +91,10 @@ export class QueryRunnerService {
   /**
    * Runs one query.
    * @returns `{columns, rows, rowCount, truncated, durationMs}`; durationMs in milliseconds.
+   * Answers only after the run's `query.run` audit entry is committed (group commit).
    * @throws QueryException: 400 bad parameters or body, 404 datasource, 422 database error or
-   *   unreachable, 429 too many runs on this datasource, 504 timeout.
+   *   unreachable, 429 too many runs on this datasource, 504 timeout; AuditException 503
+   *   `metadata_store_unavailable` when the entry cannot be committed (the result is withheld).
    */
   async run(request: RunRequest): Promise<TRunQueryResponse> {
     const started = performance.now();
@@ -159,7 +162,8 @@ export class QueryRunnerService {
       }
       throw mapped;
     } finally {
-      this.recordAudit(request, outcome, result, performance.now() - started);
+      // No answered run without its audit entry: a failed append replaces the answer (503).
+      await this.recordAudit(request, outcome, result, performance.now() - started);
     }
   }
 
@@ -201,15 +205,15 @@ export class QueryRunnerService {
     return this.executors[dialect].run(pool, { text: compiled.text, values, limits });
   }
 
-  private recordAudit(
+  private async recordAudit(
     request: RunRequest,
     outcome: string,
     result: RunResult | undefined,
     ms: number,
-  ): void {
+  ): Promise<void> {
     if (!this.audit || !request.audit) return;
     const { context, queryId, appId, draft } = request.audit;
-    this.audit
+    await this.audit
       .record({
         action: 'query.run',
         actor: context.actor,
@@ -229,7 +233,14 @@ export class QueryRunnerService {
           truncated: result?.truncated ?? false,
         },
       })
-      .catch(() => this.logger.warn('could not record a query.run audit entry'));
+      .catch(() => {
+        this.logger.error('could not commit a query.run audit entry: the run answers 503');
+        throw new AuditException(
+          AuditErrorCode.MetadataStoreUnavailable,
+          'The audit log cannot be written right now (metadata store unavailable), so the ' +
+            'result is withheld. Try again in a few seconds.',
+        );
+      });
   }
 
   private kindMismatch(type: DatasourceType): QueryException {

@@ -25,9 +25,10 @@ function asPostgres(args: string[]): string[] {
 
 /**
  * Starts a private PostgreSQL 15 cluster on a free port with password (scram-sha-256) auth,
- * so a wrong password really fails (the system cluster trusts everyone). ~1-2 s.
+ * so a wrong password really fails (the system cluster trusts everyone). ~1-2 s. Durability is
+ * off (fsync, synchronous_commit) for speed unless `durable` (benchmarks that measure commits).
  */
-export async function startPostgres(): Promise<PostgresServer> {
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<PostgresServer> {
   const dir = mkdtempSync(join(tmpdir(), 'bastion-pg-'));
   const password = randomBytes(12).toString('hex');
   const port = await freePort();
@@ -63,7 +64,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     join(dir, 'log'),
     '-w',
     '-o',
-    `-p ${port} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c unix_socket_directories=${dir} -c max_connections=200`,
+    `-p ${port} -c listen_addresses=127.0.0.1${options.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off'} -c unix_socket_directories=${dir} -c max_connections=200`,
     'start',
   ]);
   const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;

@@ -12,6 +12,7 @@ import { SessionSignInMethods1764400800000 } from '../../auth/migrations/1764400
 import { KnownDevices1764401000000 } from '../../auth/migrations/1764401000000-known-devices';
 import { AuditTargetIndex1764401100000 } from '../../audit/migrations/1764401100000-audit-target-index';
 import { AppVersions1764401200000 } from '../../apps/migrations/1764401200000-app-versions';
+import { AuditSinkCursors1764401400000 } from '../../audit/migrations/1764401400000-audit-sink-cursors';
 
 /**
  * Every migration, in order. Listed statically (not globbed) so the same list works in the
@@ -32,4 +33,5 @@ export const MIGRATIONS = [
   KnownDevices1764401000000,
   AuditTargetIndex1764401100000,
   AppVersions1764401200000,
+  AuditSinkCursors1764401400000,
 ];
