@@ -25,6 +25,8 @@ async function main(): Promise<void> {
   const { createApp } = await import('./app.factory');
   const { startHttpsRedirect } = await import('./common/http/https-redirect');
   const app = await createApp(config);
+  const { installGracefulDrain } = await import('./common/lifecycle/graceful-drain');
+  installGracefulDrain(app, { ...config.shutdown, logger: new Logger('Shutdown') });
   await app.listen({ port: config.port, host: config.host });
   const logger = new Logger('Bastion');
   if (config.tls && config.httpRedirectPort !== undefined) {

@@ -36,6 +36,7 @@ export const AUDIT_ACTIONS = [
   'query.updated',
   'query.deleted',
   'query.run',
+  'query.run_refused',
   'audit.pruned',
   'audit.exported',
 ] as const;

@@ -24,3 +24,19 @@ export const ZHealthResponse = z.object({
   version: z.string(),
 });
 export type THealthResponse = z.infer<typeof ZHealthResponse>;
+
+/**
+ * `GET /api/health/ready`: whether this replica should get traffic. 200 `ready` when the
+ * metadata database and the vault are ok; 503 `draining` once a shutdown began (SIGTERM),
+ * 503 `not_ready` when a dependency is down.
+ */
+export const ZReadinessResponse = z.object({
+  status: z.enum(['ready', 'draining', 'not_ready']),
+  database: z.enum(['ok', 'unavailable']),
+  vault: z.enum(['ok', 'unavailable']),
+});
+export type TReadinessResponse = z.infer<typeof ZReadinessResponse>;
+
+/** `GET /api/health/live`: the process answers (200 `alive`, also while draining). */
+export const ZLivenessResponse = z.object({ status: z.literal('alive') });
+export type TLivenessResponse = z.infer<typeof ZLivenessResponse>;

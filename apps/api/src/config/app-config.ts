@@ -69,6 +69,12 @@ export interface AppConfig {
    * window of `windowMs`; the next attempt is refused (429) until the window has passed again.
    */
   loginLimits: { perAccount: number; perAddress: number; windowMs: number };
+  /**
+   * Graceful shutdown (common/lifecycle/graceful-drain.ts): answer as not-ready for `drainMs`
+   * (`SHUTDOWN_DRAIN_MS`) after SIGTERM, then wait up to `inFlightLimitMs` (the longest run's
+   * limit + 5 s) for requests in flight.
+   */
+  shutdown: { drainMs: number; inFlightLimitMs: number };
   /** `BASTION_ADMIN_PASSWORD`: the password `admin create` uses instead of reading stdin. */
   adminPassword: string | undefined;
 }
@@ -147,6 +153,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       perAddress: e.LOGIN_LIMIT_PER_ADDRESS,
       windowMs: e.LOGIN_LIMIT_WINDOW_SECONDS * 1000,
     },
+    shutdown: { drainMs: e.SHUTDOWN_DRAIN_MS, inFlightLimitMs: 125_000 },
     adminPassword: e.BASTION_ADMIN_PASSWORD === '' ? undefined : e.BASTION_ADMIN_PASSWORD,
   });
 }
