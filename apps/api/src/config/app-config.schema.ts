@@ -120,6 +120,8 @@ export const ZEnvSchema = z
       .max(256 * 1024 * 1024)
       .default(10 * 1024 * 1024),
     QUERY_MAX_CONCURRENT_PER_DATASOURCE: z.coerce.number().int().min(1).max(1000).default(10),
+    QUERY_QUEUE_MAX: z.coerce.number().int().min(0).max(100_000).default(200),
+    QUERY_QUEUE_WAIT_MS: z.coerce.number().int().min(1).max(120_000).default(10_000),
     SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
     SERVE_WEB: booleanFlag,
     /** Read only by the operator command `admin create` (never passed on the command line). */

@@ -63,6 +63,10 @@ export interface AppConfig {
     maxRows: number;
     maxBytes: number;
     maxConcurrentPerDatasource: number;
+    /** Runs that may wait per datasource when all its slots are taken (`QUERY_QUEUE_MAX`). */
+    queueMax: number;
+    /** Longest wait in that queue before a 429, ms (`QUERY_QUEUE_WAIT_MS`). */
+    queueWaitMs: number;
   };
   /**
    * Sign-in protection: attempts allowed per account (email) and per source address in each
@@ -147,6 +151,8 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       maxRows: e.QUERY_MAX_ROWS,
       maxBytes: e.QUERY_MAX_BYTES,
       maxConcurrentPerDatasource: e.QUERY_MAX_CONCURRENT_PER_DATASOURCE,
+      queueMax: e.QUERY_QUEUE_MAX,
+      queueWaitMs: e.QUERY_QUEUE_WAIT_MS,
     },
     loginLimits: {
       perAccount: e.LOGIN_LIMIT_PER_ACCOUNT,

@@ -18,12 +18,13 @@ import type {
 } from '../datasources/connectors/connector';
 import { reuseLivePool } from '../datasources/connectors/pool-manager';
 import { compileSqlCached, placeholderNames, SqlDialect } from './bind-parameters';
-import { ConcurrencyLimiter } from './concurrency-limiter';
 import { DatasourceGateway } from './datasource-gateway';
 import { MysqlExecutor } from './mysql-executor';
 import { PostgresExecutor } from './postgres-executor';
 import { checkParams, inferSpecs, toDriverValue } from './query-params';
 import { mapDriverError } from './query-error-mapping';
+import { RefusedRunAudit } from './refused-run-audit';
+import { RunQueue } from './run-queue';
 import { QueryErrorCode, QueryException } from './query.exception';
 import { restPlaceholderNames } from './rest-request-template';
 import { runRest } from './rest-executor';
@@ -59,7 +60,8 @@ const isSqlBody = (body: TQueryBody): body is TSqlQueryBody => 'sql' in body;
 @Injectable()
 export class QueryRunnerService {
   private readonly logger = new Logger(QueryRunnerService.name);
-  private readonly limiter: ConcurrencyLimiter;
+  private readonly queue: RunQueue;
+  private readonly refused: RefusedRunAudit;
   private readonly executors: Record<Exclude<DatasourceType, 'rest'>, SqlExecutor>;
   /** The pool last used per datasource id, reused while it stays live at that version. */
   private readonly heldPools = new Map<string, { version: number; pool: Knex }>();
@@ -69,7 +71,14 @@ export class QueryRunnerService {
     private readonly datasources: DatasourceGateway,
     @Optional() private readonly audit?: AuditService,
   ) {
-    this.limiter = new ConcurrencyLimiter(config.queryProxy.maxConcurrentPerDatasource);
+    this.queue = new RunQueue({
+      maxRunning: config.queryProxy.maxConcurrentPerDatasource,
+      maxQueued: config.queryProxy.queueMax,
+      maxWaitMs: config.queryProxy.queueWaitMs,
+    });
+    this.refused = new RefusedRunAudit(audit, () =>
+      this.logger.warn('could not record a query.run_refused audit entry'),
+    );
     this.executors = {
       postgres: new PostgresExecutor(),
       mysql: new MysqlExecutor(),
@@ -91,7 +100,8 @@ export class QueryRunnerService {
    * Runs one query.
    * @returns `{columns, rows, rowCount, truncated, durationMs}`; durationMs in milliseconds.
    * @throws QueryException: 400 bad parameters or body, 404 datasource, 422 database error or
-   *   unreachable, 429 too many runs on this datasource, 504 timeout.
+   *   unreachable, 429 (with Retry-After) when the datasource's run queue is full or the wait
+   *   in it passed QUERY_QUEUE_WAIT_MS, 504 timeout.
    */
   async run(request: RunRequest): Promise<TRunQueryResponse> {
     const started = performance.now();
@@ -112,7 +122,7 @@ export class QueryRunnerService {
         ),
         maxBytes: this.config.queryProxy.maxBytes,
       };
-      const release = this.limiter.acquire(ds.id);
+      const release = await this.queue.acquire(ds.id, request.audit?.context.meta.clientGone);
       try {
         if (connector.kind === 'rest') {
           // REST has no pool: credentials go into each request.
@@ -159,7 +169,10 @@ export class QueryRunnerService {
       }
       throw mapped;
     } finally {
-      this.recordAudit(request, outcome, result, performance.now() - started);
+      // Refusals are audited as one aggregate per datasource per second, not one entry each.
+      if (outcome === (QueryErrorCode.TooManyRuns as string)) {
+        this.refused.note(request.workspaceId, request.datasourceId);
+      } else this.recordAudit(request, outcome, result, performance.now() - started);
     }
   }
 

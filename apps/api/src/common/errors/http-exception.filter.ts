@@ -75,6 +75,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
 
     const body = errorBody(status, message, correlationId);
+    if (exception instanceof AppException && exception.retryAfterSeconds !== undefined) {
+      void reply.header('retry-after', String(exception.retryAfterSeconds));
+    }
     void reply.status(status).header('cache-control', 'no-store').send(body);
   }
 
