@@ -6,6 +6,8 @@ export const ZErrorResponse = z.object({
   error: z.string(),
   message: z.string(),
   correlationId: z.string(),
+  /** A machine-readable reason where one is given, e.g. `metadata_store_unavailable` (503). */
+  code: z.string().optional(),
 });
 export type TErrorResponse = z.infer<typeof ZErrorResponse>;
 

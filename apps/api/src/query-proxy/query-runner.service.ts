@@ -8,6 +8,10 @@ import type {
 } from '@bastion/contracts';
 import { AuditContext, AuditService } from '../audit/audit.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import {
+  isMetadataStoreOutage,
+  MetadataStoreUnavailableException,
+} from '../common/errors/metadata-store';
 import type { Knex } from 'knex';
 import type {
   DatasourceType,
@@ -50,6 +54,15 @@ export interface RunRequest {
 const MAX_HELD_POOLS = 1_000;
 
 const isSqlBody = (body: TQueryBody): body is TSqlQueryBody => 'sql' in body;
+
+/**
+ * A lookup in Bastion's own metadata store: its connection errors are a 503
+ * `metadata_store_unavailable`, never mistaken for the datasource being unreachable.
+ */
+const metadataStep = <T>(step: Promise<T>): Promise<T> =>
+  step.catch((error: unknown) => {
+    throw isMetadataStoreOutage(error) ? new MetadataStoreUnavailableException() : error;
+  });
 
 /**
  * Runs a query on the user's behalf and keeps nothing: parameters are checked and bound,
@@ -101,7 +114,8 @@ export class QueryRunnerService {
    * @returns `{columns, rows, rowCount, truncated, durationMs}`; durationMs in milliseconds.
    * @throws QueryException: 400 bad parameters or body, 404 datasource, 422 database error or
    *   unreachable, 429 (with Retry-After) when the datasource's run queue is full or the wait
-   *   in it passed QUERY_QUEUE_WAIT_MS, 504 timeout.
+   *   in it passed QUERY_QUEUE_WAIT_MS, 503 `metadata_store_unavailable` (Retry-After) when
+   *   Bastion's own database fails, 504 timeout.
    */
   async run(request: RunRequest): Promise<TRunQueryResponse> {
     const started = performance.now();
@@ -109,7 +123,9 @@ export class QueryRunnerService {
     let result: RunResult | undefined;
     try {
       // No secrets yet: a live pool of this id + version already holds its connection config.
-      const ds = await this.datasources.describeForRun(request.workspaceId, request.datasourceId);
+      const ds = await metadataStep(
+        this.datasources.describeForRun(request.workspaceId, request.datasourceId),
+      );
       const connector = this.datasources.connector(ds.type);
       const used = this.placeholderNames(request.body, ds.type);
       const specs = request.paramSpecs ?? inferSpecs(used, request.paramValues);
@@ -126,7 +142,9 @@ export class QueryRunnerService {
       try {
         if (connector.kind === 'rest') {
           // REST has no pool: credentials go into each request.
-          const resolved = await this.datasources.resolveForRun(ds.workspaceId, ds.id);
+          const resolved = await metadataStep(
+            this.datasources.resolveForRun(ds.workspaceId, ds.id),
+          );
           result = await runRest(
             connector,
             resolved,
@@ -155,7 +173,7 @@ export class QueryRunnerService {
         error,
         request.timeoutMs ?? this.config.queryProxy.defaultTimeoutMs,
       );
-      outcome = mapped instanceof QueryException ? mapped.code : 'error';
+      outcome = mapped.code;
       if (mapped.status >= 500 && mapped.status !== 504) {
         // Server log only: the error kind and the driver's code, never values or the query.
         const code = (error as { code?: unknown } | null)?.code;
@@ -190,7 +208,7 @@ export class QueryRunnerService {
       return held.pool;
     }
     this.heldPools.delete(ds.id);
-    const resolved = await this.datasources.resolveForRun(ds.workspaceId, ds.id);
+    const resolved = await metadataStep(this.datasources.resolveForRun(ds.workspaceId, ds.id));
     const pool = await connector.getPool(resolved);
     this.heldPools.set(ds.id, { version: resolved.version, pool });
     while (this.heldPools.size > MAX_HELD_POOLS) {
