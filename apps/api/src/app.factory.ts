@@ -14,6 +14,8 @@ import { answerFrameworkError } from './common/http/framework-errors';
 import { registerJsonNumberGuard } from './common/http/json-number-guard';
 import { DrainState } from './common/lifecycle/drain-state';
 import { registerDrainHooks } from './common/lifecycle/graceful-drain';
+import { MetricsService } from './metrics/metrics.service';
+import { registerMetricsRoute } from './metrics/metrics-route';
 import { setupOpenApi } from './common/http/open-api';
 import { registerSecurityHeaders } from './common/http/security-headers';
 import { registerWebApp } from './common/http/web-app';
@@ -130,6 +132,7 @@ async function configureApp(app: NestFastifyApplication, config: AppConfig): Pro
   // calls `app.close()` (and so every shutdown hook) once traffic has moved away.
   const fastify = app.getHttpAdapter().getInstance();
   registerDrainHooks(fastify, app.get(DrainState));
+  registerMetricsRoute(fastify, app.get(MetricsService));
   // Every body is JSON: without Fastify's default text/plain parser (and Nest's urlencoded one,
   // see `bodyParser: false`) any other body is a clear 415
   // instead of a string that fails validation with an unclear 400.

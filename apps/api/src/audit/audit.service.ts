@@ -157,6 +157,11 @@ export class AuditService implements OnModuleDestroy, BeforeApplicationShutdown 
     };
   }
 
+  /** Buffered entries not yet committed and when the oldest was made (for the metrics). */
+  backlog(): { pending: number; oldestAt: Date | null } {
+    return { pending: this.pending.length, oldestAt: this.pending[0]?.occurredAt ?? null };
+  }
+
   async onModuleDestroy(): Promise<void> {
     await this.closeAndFlush();
   }

@@ -22,6 +22,7 @@ export const SENSITIVE_ENV_VARS = [
   'ENCRYPTION_PASSWORD',
   'ENCRYPTION_SALT',
   'BASTION_ADMIN_PASSWORD',
+  'METRICS_TOKEN',
 ] as const;
 
 const optionalString = z
@@ -122,6 +123,12 @@ export const ZEnvSchema = z
     QUERY_MAX_CONCURRENT_PER_DATASOURCE: z.coerce.number().int().min(1).max(1000).default(10),
     QUERY_QUEUE_MAX: z.coerce.number().int().min(0).max(100_000).default(200),
     QUERY_QUEUE_WAIT_MS: z.coerce.number().int().min(1).max(120_000).default(10_000),
+    METRICS_TOKEN: optionalString.refine(
+      (v) => v === undefined || (v.length >= 16 && /^\S+$/.test(v)),
+      'must be at least 16 characters without spaces (e.g. openssl rand -hex 32)',
+    ),
+    METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
     SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
     SERVE_WEB: booleanFlag,
     /** Read only by the operator command `admin create` (never passed on the command line). */
@@ -161,6 +168,9 @@ export const ZEnvSchema = z
         path: ['HTTP_REDIRECT_PORT'],
         message: 'must differ from PORT',
       });
+    }
+    if (env.METRICS_PORT !== undefined && env.METRICS_PORT === env.PORT) {
+      ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: 'must differ from PORT' });
     }
     if ((env.ENCRYPTION_PASSWORD === undefined) !== (env.ENCRYPTION_SALT === undefined)) {
       ctx.addIssue({

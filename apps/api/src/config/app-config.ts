@@ -79,6 +79,12 @@ export interface AppConfig {
    * limit + 5 s) for requests in flight.
    */
   shutdown: { drainMs: number; inFlightLimitMs: number };
+  /**
+   * Prometheus metrics (metrics/README.md): `GET /metrics` with a bearer `token`
+   * (`METRICS_TOKEN`) on the main listener, and/or a separate listener on `host:port`
+   * (`METRICS_HOST`, `METRICS_PORT`) without a token. Off when neither is set.
+   */
+  metrics: { token: string | undefined; port: number | undefined; host: string };
   /** `BASTION_ADMIN_PASSWORD`: the password `admin create` uses instead of reading stdin. */
   adminPassword: string | undefined;
 }
@@ -159,6 +165,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       perAddress: e.LOGIN_LIMIT_PER_ADDRESS,
       windowMs: e.LOGIN_LIMIT_WINDOW_SECONDS * 1000,
     },
+    metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST },
     shutdown: { drainMs: e.SHUTDOWN_DRAIN_MS, inFlightLimitMs: 125_000 },
     adminPassword: e.BASTION_ADMIN_PASSWORD === '' ? undefined : e.BASTION_ADMIN_PASSWORD,
   });

@@ -8,6 +8,7 @@ import type {
 } from '@bastion/contracts';
 import { AuditContext, AuditService } from '../audit/audit.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import {
   isMetadataStoreOutage,
   MetadataStoreUnavailableException,
@@ -53,6 +54,13 @@ export interface RunRequest {
 /** Pools remembered for reuse (one per datasource; a pool closed elsewhere is just skipped). */
 const MAX_HELD_POOLS = 1_000;
 
+/** The counts of a knex pool (tarn.js `Pool`). */
+interface TarnCounts {
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
+}
+
 const isSqlBody = (body: TQueryBody): body is TSqlQueryBody => 'sql' in body;
 
 /**
@@ -83,11 +91,16 @@ export class QueryRunnerService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly datasources: DatasourceGateway,
     @Optional() private readonly audit?: AuditService,
+    @Optional() private readonly metrics?: MetricsService,
   ) {
     this.queue = new RunQueue({
       maxRunning: config.queryProxy.maxConcurrentPerDatasource,
       maxQueued: config.queryProxy.queueMax,
       maxWaitMs: config.queryProxy.queueWaitMs,
+    });
+    this.metrics?.attachRunner({
+      queueDepth: () => this.queue.depth(),
+      poolUse: () => this.poolUse(),
     });
     this.refused = new RefusedRunAudit(audit, () =>
       this.logger.warn('could not record a query.run_refused audit entry'),
@@ -121,11 +134,13 @@ export class QueryRunnerService {
     const started = performance.now();
     let outcome = 'error';
     let result: RunResult | undefined;
+    let type = 'unknown';
     try {
       // No secrets yet: a live pool of this id + version already holds its connection config.
       const ds = await metadataStep(
         this.datasources.describeForRun(request.workspaceId, request.datasourceId),
       );
+      type = ds.type;
       const connector = this.datasources.connector(ds.type);
       const used = this.placeholderNames(request.body, ds.type);
       const specs = request.paramSpecs ?? inferSpecs(used, request.paramValues);
@@ -187,6 +202,8 @@ export class QueryRunnerService {
       }
       throw mapped;
     } finally {
+      const environment = request.audit?.draft === false ? 'production' : 'draft';
+      this.metrics?.recordRun(type, outcome, environment, (performance.now() - started) / 1000);
       // Refusals are audited as one aggregate per datasource per second, not one entry each.
       if (outcome === (QueryErrorCode.TooManyRuns as string)) {
         this.refused.note(request.workspaceId, request.datasourceId);
@@ -217,6 +234,19 @@ export class QueryRunnerService {
       this.heldPools.delete(oldest);
     }
     return pool;
+  }
+
+  /** Connections of the pools this runner holds (tarn's counts), for the pool-use gauge. */
+  private poolUse(): { used: number; free: number; pending: number } {
+    const use = { used: 0, free: 0, pending: 0 };
+    for (const { pool } of this.heldPools.values()) {
+      const tarn = (pool as unknown as { client?: { pool?: TarnCounts } }).client?.pool;
+      if (!tarn) continue;
+      use.used += tarn.numUsed();
+      use.free += tarn.numFree();
+      use.pending += tarn.numPendingAcquires();
+    }
+    return use;
   }
 
   private async runSql(
