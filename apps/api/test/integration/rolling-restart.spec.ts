@@ -253,87 +253,94 @@ describe('rolling restart of two replicas behind a load balancer', () => {
     }
   }, 120_000);
 
-  it('answers every request while each replica drains and restarts (SIGTERM, exit 0)', async () => {
-    const replicas = await Promise.all([startReplica(env), startReplica(env)]);
-    const backends: Backend[] = replicas.map((r) => ({ url: r.url, ready: true }));
-    const proxy = startProxy(backends);
-    cleanups.push(() => proxy.close());
-    const proxyUrl = await proxy.listen();
+  // Measured 38-40 s (four spawns of the built server on a busy machine); 150 s limit.
+  it(
+    'answers every request while each replica drains and restarts (SIGTERM, exit 0)',
+    {
+      timeout: 150_000,
+    },
+    async () => {
+      const replicas = await Promise.all([startReplica(env), startReplica(env)]);
+      const backends: Backend[] = replicas.map((r) => ({ url: r.url, ready: true }));
+      const proxy = startProxy(backends);
+      cleanups.push(() => proxy.close());
+      const proxyUrl = await proxy.listen();
 
-    const clientAgent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
-    cleanups.push(() => clientAgent.destroy());
-    const failures: string[] = [];
-    let ok = 0;
-    let loading = true;
-    cleanups.push(() => (loading = false));
-    const runOnce = () =>
-      new Promise<void>((resolve) => {
-        const req = httpRequest(
-          `${proxyUrl}${runPath}`,
-          { method: 'POST', headers, agent: clientAgent },
-          (res) => {
-            let body = '';
-            res.setEncoding('utf8');
-            res.on('data', (c: string) => (body += c));
-            res.on('end', () => {
-              if (res.statusCode === 200) ok += 1;
-              else failures.push(`${res.statusCode}: ${body.slice(0, 200)}`);
-              resolve();
-            });
-          },
-        );
-        req.on('error', (e) => {
-          failures.push(`client error: ${e.message}`);
-          resolve();
+      const clientAgent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
+      cleanups.push(() => clientAgent.destroy());
+      const failures: string[] = [];
+      let ok = 0;
+      let loading = true;
+      cleanups.push(() => (loading = false));
+      const runOnce = () =>
+        new Promise<void>((resolve) => {
+          const req = httpRequest(
+            `${proxyUrl}${runPath}`,
+            { method: 'POST', headers, agent: clientAgent },
+            (res) => {
+              let body = '';
+              res.setEncoding('utf8');
+              res.on('data', (c: string) => (body += c));
+              res.on('end', () => {
+                if (res.statusCode === 200) ok += 1;
+                else failures.push(`${res.statusCode}: ${body.slice(0, 200)}`);
+                resolve();
+              });
+            },
+          );
+          req.on('error', (e) => {
+            failures.push(`client error: ${e.message}`);
+            resolve();
+          });
+          req.end('{"params":{}}');
         });
-        req.end('{"params":{}}');
+      const clients = Array.from({ length: CLIENTS }, async () => {
+        while (loading) await runOnce();
       });
-    const clients = Array.from({ length: CLIENTS }, async () => {
-      while (loading) await runOnce();
-    });
-    const okAfter = async (atLeast: number) => {
-      const reached = () => ok >= atLeast || failures.length > 20;
-      await pollUntil('runs answered', reached, true, { timeoutMs: 30_000 });
-      expect(failures.slice(0, 5)).toEqual([]);
-    };
+      const okAfter = async (atLeast: number) => {
+        const reached = () => ok >= atLeast || failures.length > 20;
+        await pollUntil('runs answered', reached, true, { timeoutMs: 30_000 });
+        expect(failures.slice(0, 5)).toEqual([]);
+      };
 
-    const exitCodes: (number | null)[] = [];
-    const drainMs: number[] = [];
-    await okAfter(50);
-    for (let round = 0; round < ROUNDS; round++) {
-      for (let i = 0; i < replicas.length; i++) {
-        const before = ok;
-        const stopping = replicas[i];
-        const sent = Date.now();
-        stopping.child.kill('SIGTERM');
-        const code = await stopping.exited;
-        drainMs.push(Date.now() - sent);
-        exitCodes.push(code);
-        expect(code, stopping.output().slice(-2000)).toBe(0);
-        // The other replica carried the load meanwhile; now bring this one back.
-        const fresh = await startReplica(env);
-        replicas[i] = fresh;
-        backends[i].ready = false;
-        backends[i].url = fresh.url;
-        await okAfter(before + 50);
+      const exitCodes: (number | null)[] = [];
+      const drainMs: number[] = [];
+      await okAfter(50);
+      for (let round = 0; round < ROUNDS; round++) {
+        for (let i = 0; i < replicas.length; i++) {
+          const before = ok;
+          const stopping = replicas[i];
+          const sent = Date.now();
+          stopping.child.kill('SIGTERM');
+          const code = await stopping.exited;
+          drainMs.push(Date.now() - sent);
+          exitCodes.push(code);
+          expect(code, stopping.output().slice(-2000)).toBe(0);
+          // The other replica carried the load meanwhile; now bring this one back.
+          const fresh = await startReplica(env);
+          replicas[i] = fresh;
+          backends[i].ready = false;
+          backends[i].url = fresh.url;
+          await okAfter(before + 50);
+        }
       }
-    }
-    await okAfter(ok + 50);
-    loading = false;
-    await Promise.all(clients);
-    for (const r of replicas) {
-      r.child.kill('SIGTERM');
-      await r.exited;
-    }
-    console.info(
-      `rolling restart: ${ok} runs ok, ${failures.length} failed, proxy ${JSON.stringify(proxy.stats)}, ` +
-        `SIGTERM to exit ${drainMs.join(', ')} ms (drain ${DRAIN_MS} ms), ${CLIENTS} clients`,
-    );
-    expect(failures.slice(0, 5)).toEqual([]);
-    expect(exitCodes.every((c) => c === 0)).toBe(true);
-    // The replicas told the keep-alive connections to close while draining.
-    expect(proxy.stats.connectionClose).toBeGreaterThan(0);
-    // Each replica kept answering for the drain period before it closed.
-    for (const ms of drainMs) expect(ms).toBeGreaterThanOrEqual(DRAIN_MS);
-  });
+      await okAfter(ok + 50);
+      loading = false;
+      await Promise.all(clients);
+      for (const r of replicas) {
+        r.child.kill('SIGTERM');
+        await r.exited;
+      }
+      console.info(
+        `rolling restart: ${ok} runs ok, ${failures.length} failed, proxy ${JSON.stringify(proxy.stats)}, ` +
+          `SIGTERM to exit ${drainMs.join(', ')} ms (drain ${DRAIN_MS} ms), ${CLIENTS} clients`,
+      );
+      expect(failures.slice(0, 5)).toEqual([]);
+      expect(exitCodes.every((c) => c === 0)).toBe(true);
+      // The replicas told the keep-alive connections to close while draining.
+      expect(proxy.stats.connectionClose).toBeGreaterThan(0);
+      // Each replica kept answering for the drain period before it closed.
+      for (const ms of drainMs) expect(ms).toBeGreaterThanOrEqual(DRAIN_MS);
+    },
+  );
 });
