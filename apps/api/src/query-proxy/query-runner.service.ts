@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
 import type {
   TQueryBody,
   TQueryParamSpec,
@@ -79,7 +79,7 @@ const metadataStep = <T>(step: Promise<T>): Promise<T> =>
  * values are logged, audited or stored (README.md in this folder).
  */
 @Injectable()
-export class QueryRunnerService {
+export class QueryRunnerService implements OnModuleDestroy {
   private readonly logger = new Logger(QueryRunnerService.name);
   private readonly queue: RunQueue;
   private readonly refused: RefusedRunAudit;
@@ -110,6 +110,11 @@ export class QueryRunnerService {
       mysql: new MysqlExecutor(),
       sqlite: new SqliteExecutor(config.datasources.sqliteDir),
     };
+  }
+
+  /** Shutdown: the open refusal windows are written before the audit buffer's last flush. */
+  async onModuleDestroy(): Promise<void> {
+    await this.refused.flush();
   }
 
   /** The placeholder names a body uses, for checking a saved query against its datasource. */

@@ -37,24 +37,24 @@ export class RefusedRunAudit {
     this.windows.set(datasourceId, { workspaceId, count: 1, firstAt: new Date() });
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      this.write(datasourceId);
+      void this.write(datasourceId);
     }, this.windowMs);
     timer.unref();
     this.timers.add(timer);
   }
 
-  /** Writes every open window now (shutdown). */
-  flush(): void {
+  /** Writes every open window now (shutdown); resolves when they are stored or failed. */
+  async flush(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    for (const id of [...this.windows.keys()]) this.write(id);
+    await Promise.all([...this.windows.keys()].map((id) => this.write(id)));
   }
 
-  private write(datasourceId: string): void {
+  private write(datasourceId: string): Promise<void> {
     const window = this.windows.get(datasourceId);
     this.windows.delete(datasourceId);
-    if (!window || !this.audit) return;
-    this.audit
+    if (!window || !this.audit) return Promise.resolve();
+    return this.audit
       .record({
         action: 'query.run_refused',
         actor: null,
