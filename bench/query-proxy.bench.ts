@@ -82,7 +82,8 @@ async function runFull(pgUrl: string): Promise<void> {
     LOG_LEVEL: 'warn',
     EGRESS_ALLOW_LOOPBACK: 'true',
     DATASOURCE_POOL_MAX: String(POOL_SIZE),
-    QUERY_MAX_CONCURRENT_PER_DATASOURCE: '64',
+    // BENCH_MAX_CONCURRENT=10 measures the run queue at the default bound (bench/README.md).
+    QUERY_MAX_CONCURRENT_PER_DATASOURCE: process.env.BENCH_MAX_CONCURRENT ?? '64',
     LOGIN_LIMIT_PER_ACCOUNT: '1000',
     LOGIN_LIMIT_PER_ADDRESS: '1000',
   });

@@ -1,5 +1,6 @@
-// Container health check (Dockerfile HEALTHCHECK): GET /api/health on this container.
-// Exit 0 when it answers 200 (database and vault ok), 1 otherwise.
+// Container health check (Dockerfile HEALTHCHECK): GET /api/health/ready on this container.
+// Exit 0 when it answers 200 (database and vault ok, not shutting down), 1 otherwise (503 while
+// the metadata database or the vault is down, and from SIGTERM on while the replica drains).
 // Over HTTPS when the server itself serves TLS; the certificate is issued for the public name,
 // not 127.0.0.1, so it is not verified on this loopback call to ourselves.
 'use strict';
@@ -9,7 +10,7 @@ const req = client.get(
   {
     host: '127.0.0.1',
     port: Number(process.env.PORT || 3000),
-    path: '/api/health',
+    path: '/api/health/ready',
     timeout: 4000,
     rejectUnauthorized: false,
   },

@@ -12,6 +12,10 @@ import { registerCors } from './common/http/cors';
 import { registerCrossSiteRequestPolicy } from './common/http/cross-site-request';
 import { answerFrameworkError } from './common/http/framework-errors';
 import { registerJsonNumberGuard } from './common/http/json-number-guard';
+import { DrainState } from './common/lifecycle/drain-state';
+import { registerDrainHooks } from './common/lifecycle/graceful-drain';
+import { MetricsService } from './metrics/metrics.service';
+import { registerMetricsRoute } from './metrics/metrics-route';
 import { setupOpenApi } from './common/http/open-api';
 import { registerSecurityHeaders } from './common/http/security-headers';
 import { registerWebApp } from './common/http/web-app';
@@ -98,6 +102,9 @@ export async function createApp(
     bodyLimit: 1_048_576,
     // Malformed URLs get the security headers, correlation id and error body of every answer.
     frameworkErrors: answerFrameworkError,
+    // The graceful drain (common/lifecycle/graceful-drain.ts) closes only once traffic has
+    // moved away; a request that still arrives while closing is answered, not refused with 503.
+    return503OnClosing: false,
     ...(config.tls
       ? {
           https: {
@@ -127,9 +134,12 @@ export async function createApp(
 /** Prefix, hooks, headers, CORS, cookies, docs and web app; then `init` (module init hooks). */
 async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   app.setGlobalPrefix('api');
-  app.enableShutdownHooks();
+  // No `enableShutdownHooks()`: SIGTERM/SIGINT start the graceful drain (main.ts), which
+  // calls `app.close()` (and so every shutdown hook) once traffic has moved away.
   const fastify = app.getHttpAdapter().getInstance();
   registerRequestLogging(fastify);
+  registerDrainHooks(fastify, app.get(DrainState));
+  registerMetricsRoute(fastify, app.get(MetricsService));
   // Every body is JSON: without Fastify's default text/plain parser (and Nest's urlencoded one,
   // see `bodyParser: false`) any other body is a clear 415
   // instead of a string that fails validation with an unclear 400.

@@ -6,6 +6,7 @@ import { ConfigModule } from './config/config.module';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { CredentialVaultModule } from './credential-vault/credential-vault.module';
 import { AuthModule } from './auth/auth.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
@@ -24,6 +25,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule,
         HealthModule,
+        MetricsModule,
         CredentialVaultModule,
         AuthModule,
         WorkspacesModule,

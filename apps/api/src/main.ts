@@ -27,6 +27,8 @@ async function main(): Promise<void> {
   const { WorkspaceService } = await import('./workspaces/workspace.service');
   const { readyMessage } = await import('./common/logging/ready-message');
   const app = await createApp(config);
+  const { installGracefulDrain } = await import('./common/lifecycle/graceful-drain');
+  installGracefulDrain(app, { ...config.shutdown, logger: new Logger('Shutdown') });
   await app.listen({ port: config.port, host: config.host });
   const logger = new Logger('Bastion');
   if (config.tls && config.httpRedirectPort !== undefined) {

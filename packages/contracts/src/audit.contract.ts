@@ -37,6 +37,7 @@ export const AUDIT_ACTIONS = [
   'query.updated',
   'query.deleted',
   'query.run',
+  'query.run_refused',
   'audit.pruned',
   'audit.exported',
 ] as const;

@@ -8,6 +8,8 @@ export const ZErrorResponse = z.object({
   correlationId: z.string(),
   /** 409 on a stale `If-Match`: the resource's version now (reload it, or re-send with this). */
   currentVersion: z.number().int().optional(),
+  /** A machine-readable reason where one is given, e.g. `metadata_store_unavailable` (503). */
+  code: z.string().optional(),
 });
 export type TErrorResponse = z.infer<typeof ZErrorResponse>;
 
@@ -26,3 +28,19 @@ export const ZHealthResponse = z.object({
   version: z.string(),
 });
 export type THealthResponse = z.infer<typeof ZHealthResponse>;
+
+/**
+ * `GET /api/health/ready`: whether this replica should get traffic. 200 `ready` when the
+ * metadata database and the vault are ok; 503 `draining` once a shutdown began (SIGTERM),
+ * 503 `not_ready` when a dependency is down.
+ */
+export const ZReadinessResponse = z.object({
+  status: z.enum(['ready', 'draining', 'not_ready']),
+  database: z.enum(['ok', 'unavailable']),
+  vault: z.enum(['ok', 'unavailable']),
+});
+export type TReadinessResponse = z.infer<typeof ZReadinessResponse>;
+
+/** `GET /api/health/live`: the process answers (200 `alive`, also while draining). */
+export const ZLivenessResponse = z.object({ status: z.literal('alive') });
+export type TLivenessResponse = z.infer<typeof ZLivenessResponse>;

@@ -128,6 +128,17 @@ export class AuditService implements OnModuleDestroy, BeforeApplicationShutdown 
   }
 
   /**
+   * Records one entry without waiting for it: it is buffered, written with the next batch and
+   * kept for the next attempt while the metadata store is down. For entries whose request is
+   * answered with an error anyway (a run refused because the store is down): the outcome is
+   * recorded once the store is back instead of being lost with the failed commit.
+   */
+  recordWhenPossible(entry: AuditEntryInput): void {
+    this.pending.push(this.toRow(entry));
+    this.flushSoon(AUDIT_FLUSH_INTERVAL_MS);
+  }
+
+  /**
    * Entries accepted by {@link record} and not yet committed (waiting for, or in, a group
    * commit, or buffered): the "audit lag" of this process, for metrics and the drain.
    */

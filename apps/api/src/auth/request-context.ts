@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { TSignInMethod, TWorkspaceRole } from '@bastion/contracts';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** The signed-in user as guards attach it to the request. */
 export interface AuthUser {
@@ -30,6 +30,11 @@ export interface RequestMeta {
   ip: string;
   userAgent: string | undefined;
   correlationId: string;
+  /**
+   * Aborted when the client goes away before its answer was sent (a run waiting in the run
+   * queue then leaves it). Absent outside requests.
+   */
+  clientGone?: AbortSignal;
 }
 
 declare module 'fastify' {
@@ -75,7 +80,18 @@ export const CurrentMembership = createParamDecorator(
 export const ReqMeta = createParamDecorator(
   (_data: unknown, ctx: ExecutionContext): RequestMeta => {
     const request = ctx.switchToHttp().getRequest<FastifyRequest>();
+    const reply = ctx.switchToHttp().getResponse<FastifyReply>();
     const ua = request.headers['user-agent'];
-    return { ip: request.ip, userAgent: ua?.slice(0, 256), correlationId: String(request.id) };
+    const gone = new AbortController();
+    // 'close' comes after the answer too; only a close before it finished means the client left.
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) gone.abort();
+    });
+    return {
+      ip: request.ip,
+      userAgent: ua?.slice(0, 256),
+      correlationId: String(request.id),
+      clientGone: gone.signal,
+    };
   },
 );

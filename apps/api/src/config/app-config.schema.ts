@@ -23,6 +23,7 @@ export const SENSITIVE_ENV_VARS = [
   'ENCRYPTION_SALT',
   'BASTION_ADMIN_PASSWORD',
   'AUDIT_HTTP_TOKEN',
+  'METRICS_TOKEN',
 ] as const;
 
 const optionalString = z
@@ -150,6 +151,15 @@ export const ZEnvSchema = z
       .max(256 * 1024 * 1024)
       .default(10 * 1024 * 1024),
     QUERY_MAX_CONCURRENT_PER_DATASOURCE: z.coerce.number().int().min(1).max(1000).default(10),
+    QUERY_QUEUE_MAX: z.coerce.number().int().min(0).max(100_000).default(200),
+    QUERY_QUEUE_WAIT_MS: z.coerce.number().int().min(1).max(120_000).default(10_000),
+    METRICS_TOKEN: optionalString.refine(
+      (v) => v === undefined || (v.length >= 16 && /^\S+$/.test(v)),
+      'must be at least 16 characters without spaces (e.g. openssl rand -hex 32)',
+    ),
+    METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
+    SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
     SERVE_WEB: booleanFlag,
     /** Read only by the operator command `admin create` (never passed on the command line). */
     BASTION_ADMIN_PASSWORD: z.string().optional(),
@@ -242,6 +252,9 @@ export const ZEnvSchema = z
         path: ['AUDIT_HTTP_TOKEN'],
         message: 'must be printable ASCII without spaces (it is sent as a bearer token)',
       });
+    }
+    if (env.METRICS_PORT !== undefined && env.METRICS_PORT === env.PORT) {
+      ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: 'must differ from PORT' });
     }
     if ((env.ENCRYPTION_PASSWORD === undefined) !== (env.ENCRYPTION_SALT === undefined)) {
       ctx.addIssue({

@@ -32,6 +32,16 @@ describe('loadAppConfig', () => {
     expect(JSON.stringify((error as ConfigValidationError).problems)).not.toContain(canary);
   });
 
+  it('run queue and drain: defaults, and a bad value names the variable', () => {
+    const config = loadAppConfig({});
+    expect(config.queryProxy).toMatchObject({ queueMax: 200, queueWaitMs: 10_000 });
+    expect(config.shutdown.drainMs).toBe(5_000);
+    expect(() => loadAppConfig({ QUERY_QUEUE_MAX: '-1' })).toThrow(/QUERY_QUEUE_MAX/);
+    expect(() => loadAppConfig({ QUERY_QUEUE_WAIT_MS: 'soon' })).toThrow(/QUERY_QUEUE_WAIT_MS/);
+    expect(() => loadAppConfig({ QUERY_QUEUE_WAIT_MS: '0' })).toThrow(/QUERY_QUEUE_WAIT_MS/);
+    expect(() => loadAppConfig({ SHUTDOWN_DRAIN_MS: '1.5' })).toThrow(/SHUTDOWN_DRAIN_MS/);
+  });
+
   it('requires paired variables together', () => {
     expect(() => loadAppConfig({ TLS_CERT_FILE: '/x.pem' })).toThrow(/TLS_KEY_FILE/);
     expect(() => loadAppConfig({ ENCRYPTION_PASSWORD: 'Canary-PW' })).toThrow(/ENCRYPTION_SALT/);

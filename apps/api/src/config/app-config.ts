@@ -63,6 +63,10 @@ export interface AppConfig {
     maxRows: number;
     maxBytes: number;
     maxConcurrentPerDatasource: number;
+    /** Runs that may wait per datasource when all its slots are taken (`QUERY_QUEUE_MAX`). */
+    queueMax: number;
+    /** Longest wait in that queue before a 429, ms (`QUERY_QUEUE_WAIT_MS`). */
+    queueWaitMs: number;
   };
   /**
    * Sign-in protection: attempts allowed per account (email) and per source address in each
@@ -71,6 +75,18 @@ export interface AppConfig {
   loginLimits: { perAccount: number; perAddress: number; windowMs: number };
   /** App version history: revisions older than this many days are pruned (not published ones). */
   appRevisionRetentionDays: number;
+  /**
+   * Graceful shutdown (common/lifecycle/graceful-drain.ts): answer as not-ready for `drainMs`
+   * (`SHUTDOWN_DRAIN_MS`) after SIGTERM, then wait up to `inFlightLimitMs` (the longest run's
+   * limit + 5 s) for requests in flight.
+   */
+  shutdown: { drainMs: number; inFlightLimitMs: number };
+  /**
+   * Prometheus metrics (metrics/README.md): `GET /metrics` with a bearer `token`
+   * (`METRICS_TOKEN`) on the main listener, and/or a separate listener on `host:port`
+   * (`METRICS_HOST`, `METRICS_PORT`) without a token. Off when neither is set.
+   */
+  metrics: { token: string | undefined; port: number | undefined; host: string };
   /** `BASTION_ADMIN_PASSWORD`: the password `admin create` uses instead of reading stdin. */
   adminPassword: string | undefined;
   /**
@@ -167,6 +183,8 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       maxRows: e.QUERY_MAX_ROWS,
       maxBytes: e.QUERY_MAX_BYTES,
       maxConcurrentPerDatasource: e.QUERY_MAX_CONCURRENT_PER_DATASOURCE,
+      queueMax: e.QUERY_QUEUE_MAX,
+      queueWaitMs: e.QUERY_QUEUE_WAIT_MS,
     },
     loginLimits: {
       perAccount: e.LOGIN_LIMIT_PER_ACCOUNT,
@@ -174,6 +192,8 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       windowMs: e.LOGIN_LIMIT_WINDOW_SECONDS * 1000,
     },
     appRevisionRetentionDays: e.APP_REVISION_RETENTION_DAYS,
+    metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST },
+    shutdown: { drainMs: e.SHUTDOWN_DRAIN_MS, inFlightLimitMs: 125_000 },
     adminPassword: e.BASTION_ADMIN_PASSWORD === '' ? undefined : e.BASTION_ADMIN_PASSWORD,
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
     audit: {

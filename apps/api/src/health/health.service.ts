@@ -1,7 +1,8 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { THealthResponse } from '@bastion/contracts';
+import type { THealthResponse, TReadinessResponse } from '@bastion/contracts';
 import { DataSource } from 'typeorm';
+import { DrainState } from '../common/lifecycle/drain-state';
 
 /** Injection token for the credential vault's readiness (provided by the vault module). */
 export const VAULT_READINESS = Symbol('VAULT_READINESS');
@@ -19,6 +20,7 @@ const VERSION = (require('../../package.json') as { version: string }).version;
 export class HealthService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly drain: DrainState,
     @Optional() @Inject(VAULT_READINESS) private readonly vault?: VaultReadiness,
   ) {}
 
@@ -37,5 +39,22 @@ export class HealthService {
       vault,
       version: VERSION,
     };
+  }
+
+  /**
+   * Readiness for a load balancer: `draining` once a shutdown began (without touching the
+   * database), else `ready` when the metadata database and the vault are ok, `not_ready`
+   * otherwise.
+   */
+  async readiness(): Promise<TReadinessResponse> {
+    if (this.drain.draining) {
+      return {
+        status: 'draining',
+        database: 'ok',
+        vault: this.vault?.isReady() ? 'ok' : 'unavailable',
+      };
+    }
+    const { database, vault } = await this.check();
+    return { status: database === 'ok' && vault === 'ok' ? 'ready' : 'not_ready', database, vault };
   }
 }

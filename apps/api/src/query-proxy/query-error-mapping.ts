@@ -1,5 +1,6 @@
 import { AppException } from '../common/errors/app.exception';
 import { redactText } from '../common/logging/redact-text';
+import { settingsProblemOf } from '../datasources/connectors/connection-error';
 import { QueryErrorCode, QueryException } from './query.exception';
 
 interface DriverError {
@@ -52,6 +53,9 @@ const unreachable = () =>
  */
 export function mapDriverError(error: unknown, timeoutMs: number): AppException {
   if (error instanceof AppException) return error;
+  // Refused login, unverifiable certificate, TLS mode mismatch: what "Test connection" says.
+  const settings = settingsProblemOf(error);
+  if (settings) return new QueryException(QueryErrorCode.Unreachable, settings.message);
   const e = (error ?? {}) as DriverError;
   const code = typeof e.code === 'string' ? e.code : String(e.code ?? '');
   const timeout = () =>

@@ -13,6 +13,7 @@ export enum QueryErrorCode {
   Unreachable = 'datasource_unreachable',
   UpstreamError = 'upstream_error',
   TooManyRuns = 'too_many_concurrent_runs',
+  ClientGone = 'client_gone',
   Internal = 'query_internal_error',
 }
 
@@ -33,6 +34,9 @@ export function httpStatusForQueryError(code: QueryErrorCode): number {
     case QueryErrorCode.Unreachable:
     case QueryErrorCode.UpstreamError:
       return 422;
+    case QueryErrorCode.ClientGone:
+      // Nobody reads it: the client closed the connection while its run waited in the queue.
+      return 408;
     case QueryErrorCode.TooManyRuns:
       return 429;
     case QueryErrorCode.Timeout:

@@ -53,7 +53,9 @@ describe('a run answers only after its audit entry is committed', () => {
     const refused = await runQuery(t, admin, wid, appId, queryId);
     expect(refused.statusCode, refused.body).toBe(503);
     expect(refused.body).not.toContain('durable-row');
-    expect(refused.json<{ message: string }>().message).toMatch(/audit log cannot be written/);
+    expect(refused.json<{ message: string }>().message).toMatch(
+      /audit log entry cannot be written/,
+    );
     expect((await entryOf(String(refused.headers['x-correlation-id'])))[0].n).toBe(0);
 
     await db.query('INSERT INTO audit_chain_head (id, last_sequence, last_hash) VALUES (?, ?, ?)', [
@@ -64,5 +66,18 @@ describe('a run answers only after its audit entry is committed', () => {
     const again = await runQuery(t, admin, wid, appId, queryId);
     expect(again.statusCode, again.body).toBe(200);
     expect(again.body).toContain('durable-row');
+    // The refused run's entry was kept and is written, with the 503's outcome, once the store
+    // accepts appends again (the buffer retries every flush interval, 500 ms).
+    const refusedId = String(refused.headers['x-correlation-id']);
+    const deadline = Date.now() + 10_000;
+    while ((await entryOf(refusedId))[0].n === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const rows = await db.query(
+      "SELECT details FROM audit_events WHERE action = 'query.run' AND correlation_id = ?",
+      [refusedId],
+    );
+    expect(rows).toHaveLength(1);
+    expect(JSON.parse(rows[0].details)).toMatchObject({ outcome: 'metadata_store_unavailable' });
   });
 });

@@ -2,7 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { SqlConnector } from '../../src/datasources/connectors/connector';
 import { ConnectorRegistry } from '../../src/datasources/connectors/connector-registry';
 import { DatasourceService } from '../../src/datasources/datasource.service';
@@ -118,6 +118,67 @@ describe('TLS to PostgreSQL (F12)', () => {
       caCert: server.ca.certPem,
     });
     expect(await test(rightCaByIp.id)).toMatchObject({ ok: true });
+  });
+
+  it('run and preview answer the 422 "Test connection" gives: TLS mismatch, untrusted CA, refused login', async () => {
+    // The run's PostgreSQL has no TLS: the default mode (verify-full) cannot connect to it.
+    const plain = new URL(inject('postgresAdminUrl'));
+    const plainUser = `plain_${Math.random().toString(36).slice(2, 8)}`;
+    await createPgUser(plain.toString(), plainUser, password);
+    const cases = [
+      createDatasource(t, admin, {
+        name: `tls ${++n}`,
+        type: 'postgres',
+        config: {
+          host: 'localhost',
+          port: Number(plain.port),
+          database: plain.pathname.slice(1) || 'postgres',
+          user: plainUser,
+        },
+        secrets: { password: { value: password } },
+      }),
+      datasource({ tls: 'verify-full', caCert: otherCa.certPem }),
+      createDatasource(t, admin, {
+        name: `tls ${++n}`,
+        type: 'postgres',
+        config: {
+          host: 'localhost',
+          port: server.port,
+          database: 'postgres',
+          user,
+          tls: 'verify-full',
+          caCert: server.ca.certPem,
+        },
+        secrets: { password: { value: 'Not-the-password-1' } },
+      }),
+    ];
+    const messages: string[] = [];
+    for (const ds of await Promise.all(cases)) {
+      const tested = await test(ds.id);
+      expect(tested.ok).toBe(false);
+      messages.push(tested.message);
+      const preview = await call(
+        t,
+        admin,
+        'POST',
+        `/api/workspaces/${admin.workspaceId}/datasources/${ds.id}/preview`,
+        { query: { sql: 'SELECT 1 AS one' }, params: {} },
+      );
+      expect(preview.statusCode, preview.body).toBe(422);
+      expect(preview.json<{ message: string }>().message).toBe(tested.message);
+      const appId = await createApp(t, admin, admin.workspaceId, `TLS ${n}-${ds.id.slice(0, 6)}`);
+      const queryId = await createQuery(t, admin, admin.workspaceId, appId, {
+        name: 'one',
+        datasourceId: ds.id,
+        body: { sql: 'SELECT 1 AS one' },
+      });
+      const run = await runQuery(t, admin, admin.workspaceId, appId, queryId, { params: {} }, true);
+      expect(run.statusCode, run.body).toBe(422);
+      expect(run.json<{ message: string }>().message).toBe(tested.message);
+    }
+    expect(messages[0]).toMatch(/does not accept TLS/);
+    expect(messages[1]).toMatch(/certificate/);
+    expect(messages[2]).toMatch(/refused the credentials/);
   });
 
   it('certificate fields are validated, and a client certificate needs its key', async () => {

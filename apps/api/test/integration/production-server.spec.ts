@@ -1,11 +1,12 @@
-import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../harness/free-port';
+import { ensureProductionBundle } from '../harness/production-bundle';
 import { createPostgresDatabase } from '../harness/postgres-server';
 import { noteTiming } from '../harness/timing';
 
@@ -16,36 +17,6 @@ const apiDir = resolve(__dirname, '../..');
 const repoDir = resolve(apiDir, '../..');
 const mainJs = join(apiDir, 'dist/main.js');
 const cliJs = join(apiDir, 'dist/cli/cli.js');
-
-/** Newest modification time of the non-test sources under `dir`, in ms. */
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) {
-      newest = Math.max(newest, statSync(path).mtimeMs);
-    }
-  }
-  return newest;
-}
-
-/** Reuses dist/ when it is newer than every source file, else builds it (~6 s). */
-function ensureProductionBundle(): void {
-  let built = 0;
-  try {
-    built = statSync(mainJs).mtimeMs;
-  } catch {
-    // not built yet
-  }
-  if (built >= newestSource(join(apiDir, 'src'))) return;
-  const tsc = spawnSync(
-    process.execPath,
-    [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-    { cwd: apiDir, encoding: 'utf8' },
-  );
-  if (tsc.status !== 0) throw new Error(`production build failed:\n${tsc.stdout}${tsc.stderr}`);
-}
 
 interface Response {
   status: number;
@@ -206,6 +177,9 @@ describe('production server (node dist/main.js, NODE_ENV=production, PostgreSQL)
       VAULT_KEYS: vaultKeys,
       TRUST_PROXY: '127.0.0.1',
       LOG_LEVEL: 'info',
+      // Stops within a second of SIGTERM (the default drain is 5 s; rolling-restart.spec.ts
+      // tests the drain).
+      SHUTDOWN_DRAIN_MS: '200',
       ...extra,
     });
 

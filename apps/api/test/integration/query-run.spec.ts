@@ -127,6 +127,9 @@ describe('query runs through the API', () => {
         SQLITE_DATASOURCE_DIR: sqliteDir,
         DATASOURCE_POOL_MAX: '10',
         QUERY_MAX_CONCURRENT_PER_DATASOURCE: '4',
+        // No run queue here: a run over the bound is refused at once (run-queue.spec.ts tests
+        // the queue).
+        QUERY_QUEUE_MAX: '0',
         QUERY_MAX_ROWS: '5000',
         QUERY_MAX_BYTES: '2000000',
       },
@@ -546,9 +549,9 @@ describe('query runs through the API', () => {
     );
     const codes = runs.map((r) => r.statusCode).sort();
     expect(codes).toEqual([429, 504, 504, 504, 504]);
-    expect(runs.find((r) => r.statusCode === 429)!.json().message).toMatch(
-      /already has 4 queries running/,
-    );
+    const refused = runs.find((r) => r.statusCode === 429)!;
+    expect(refused.json().message).toMatch(/already has 4 queries running/);
+    expect(refused.headers['retry-after']).toBe('1');
   });
 
   it('REST: templates path, query, headers and body per position; keeps to the base URL', async () => {

@@ -16,9 +16,9 @@ import { settledMemory } from './support/memory';
  * connections (pg_stat_activity, sampled every 100 ms) never above DATASOURCE_POOL_MAX; heap
  * and RSS back near the warmed-up baseline after GC.
  *
- * Admission: the per-datasource concurrency bound refuses runs beyond it with 429 instead of
- * queueing (query-proxy/concurrency-limiter.ts), so it is set to 250 here to admit all 200
- * clients; the 200 runs then queue for the pool's 10 connections.
+ * Admission: the per-datasource concurrency bound (query-proxy/run-queue.ts) is set to 250
+ * here to admit all 200 clients at once; the 200 runs then queue for the pool's 10
+ * connections (the run queue in front of the bound is tested in run-queue.spec.ts).
  */
 const CLIENTS = 200;
 const DURATION_S = Number(process.env.LOAD_SECONDS ?? 30);

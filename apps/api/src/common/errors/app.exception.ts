@@ -7,6 +7,8 @@
 export abstract class AppException extends Error {
   abstract readonly status: number;
   abstract readonly code: string;
+  /** Seconds for a `Retry-After` header (429 and 503 answers that will pass); none when unset. */
+  retryAfterSeconds?: number;
 
   constructor(message: string) {
     super(message);

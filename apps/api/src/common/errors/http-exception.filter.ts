@@ -13,6 +13,7 @@ import { ZodError } from 'zod';
 import { redactText, redactUrl } from '../logging/redact-text';
 import { AppException } from './app.exception';
 import { VersionConflictException } from '../http/optimistic-concurrency';
+import { isMetadataStoreOutage, MetadataStoreUnavailableException } from './metadata-store';
 
 /** Formats zod issues as `body.email: must be an email address; ...`, naming each field. */
 export function describeZodError(error: ZodError, prefix = ''): string {
@@ -56,6 +57,8 @@ export function errorBody(status: number, message: string, correlationId: string
 /**
  * The one global exception filter: clear messages for 4xx, a generic message for 5xx, and the
  * request's correlation id on every error. Unexpected errors are logged with secrets redacted.
+ * A lost metadata-store connection anywhere is a 503 `metadata_store_unavailable` with
+ * `Retry-After` (common/errors/metadata-store.ts), not a 500.
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -65,10 +68,12 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const request = ctx.getRequest<FastifyRequest>();
     const reply = ctx.getResponse<FastifyReply>();
-    const { status, message } = this.describe(exception);
+    const outage = !(exception instanceof AppException) && isMetadataStoreOutage(exception);
+    const described = outage ? new MetadataStoreUnavailableException() : exception;
+    const { status, message } = this.describe(described);
     const correlationId = String(request.id);
 
-    if (status >= 500) {
+    if (status >= 500 && !outage) {
       const err = exception instanceof Error ? exception : new Error(String(exception));
       this.logger.error(
         `${request.method} ${redactUrl(request.url.split('?')[0])} failed [${correlationId}]: ${redactText(err.message)}`,
@@ -76,10 +81,15 @@ export class HttpExceptionFilter implements ExceptionFilter {
       );
     }
 
+    if (outage) this.logger.warn(`${request.method} answered 503: metadata database unavailable`);
     const body = errorBody(status, message, correlationId);
     // A stale If-Match names the version the resource is at now, so a client can reload or retry.
     if (exception instanceof VersionConflictException)
       body.currentVersion = exception.currentVersion;
+    if (described instanceof MetadataStoreUnavailableException) body.code = described.code;
+    if (described instanceof AppException && described.retryAfterSeconds !== undefined) {
+      void reply.header('retry-after', String(described.retryAfterSeconds));
+    }
     void reply.status(status).header('cache-control', 'no-store').send(body);
   }
 

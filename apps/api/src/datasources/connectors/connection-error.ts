@@ -119,3 +119,35 @@ export function toConnectionException(error: unknown): DatasourceException {
     `The connection failed${code && /^[A-Z0-9_]{2,40}$/.test(code) ? ` (${code})` : ''}`,
   );
 }
+
+/**
+ * The connection problems a user fixes in the datasource's settings (refused credentials, a
+ * certificate that cannot be verified, a TLS mode the server does not accept or requires), as
+ * the same exception "Test connection" reports; `undefined` for any other error. The query
+ * proxy uses it so a run or preview says what the test button says (issue 20), not a 500.
+ */
+export function settingsProblemOf(error: unknown): DatasourceException | undefined {
+  if (error instanceof EgressDeniedError) return undefined;
+  const cause = error instanceof Error ? (error as { cause?: unknown }).cause : undefined;
+  if (cause !== undefined && cause !== error && !(cause instanceof EgressDeniedError)) {
+    const inner = settingsProblemOf(cause);
+    if (inner) return inner;
+  }
+  const code = codeOf(error);
+  // A statement's own error (SQLSTATE, MariaDB or SQLite code) can name a table "certificate":
+  // its message is not read here, only its code.
+  const fromDatabase =
+    /^[0-9A-Z]{5}$/.test(code) ||
+    /^(ER_|SQLITE_)/.test(code) ||
+    // MariaDB errors carry a positive errno; Node's system errors a negative one.
+    Number((error as { errno?: unknown } | null)?.errno) > 0;
+  const message = fromDatabase ? '' : messageOf(error);
+  const settings =
+    AUTH_CODES.has(code) ||
+    CERT_CODES.has(code) ||
+    /certificate|self.signed|altname/i.test(message) ||
+    /does not support (SSL|secure)/i.test(message) ||
+    code === 'HANDSHAKE_NO_SSL_SUPPORT' ||
+    /no pg_hba\.conf entry|SSL off|requires SSL|secure transport required/i.test(message);
+  return settings ? toConnectionException(error) : undefined;
+}
