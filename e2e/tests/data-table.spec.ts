@@ -227,3 +227,93 @@ test('result grid, canvas and viewer tables: aligned columns, sort, search, JSON
 
   await context.close();
 });
+
+/** The page's requestAnimationFrame (the e2e package is typed without the DOM library). */
+interface Raf {
+  requestAnimationFrame(cb: () => void): number;
+}
+
+// A measurement, not a timed test (bench/README.md "Data table"): E2E_TABLE_BENCH=1 runs it.
+test('bench: a 10,000 x 20 result renders and scrolls (E2E_TABLE_BENCH=1)', async ({
+  browser,
+  request,
+}) => {
+  test.skip(!process.env.E2E_TABLE_BENCH, 'measurement only: set E2E_TABLE_BENCH=1');
+  test.setTimeout(180_000);
+  const admin = await seedMember(request, 'admin');
+  const wid = admin.workspaceId;
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, admin.email, admin.password);
+  await expect(page).toHaveURL(new RegExp(`/w/${wid}`));
+  await createDatasource(context, wid);
+  await page.goto(`/w/${wid}/apps`);
+  await page.getByLabel('New app name').fill('Big result');
+  await page.getByRole('button', { name: 'Create app' }).click();
+  await expect(page).toHaveURL(/\/apps\/[0-9a-f-]{36}\/edit$/);
+  await page.getByRole('button', { name: 'New query' }).click();
+  const editor = page.locator('.sql-editor .cm-content');
+  await editor.click();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.insertText(
+    `SELECT g AS id, g::int8 * 1000003 AS big, (g * 1.25)::numeric(12,2) AS amount,
+       'name ' || g AS name, md5(g::text) AS hash, TIMESTAMPTZ '2024-01-01' + g * interval '1 minute' AS at,
+       DATE '2024-01-01' + g % 365 AS day, jsonb_build_object('g', g) AS meta, g % 2 = 0 AS even,
+       g::float8 / 7 AS ratio, g % 10 AS c11, 'city ' || (g % 97) AS c12, g * 3 AS c13,
+       repeat('x', g % 40) AS c14, g::text AS c15, (g * 0.001)::numeric AS c16, g % 3 AS c17,
+       'tag' || (g % 5) AS c18, g * g AS c19, NULL::text AS c20
+     FROM generate_series(1, 10000) g`,
+  );
+  await page.getByLabel('Max rows').fill('10000');
+  await editor.click();
+  const t0 = Date.now();
+  await page.keyboard.press('ControlOrMeta+Enter');
+  await expect(page.locator('.result-meta')).toContainText('10000 rows', { timeout: 60_000 });
+  const grid = page.getByRole('table', { name: 'query1 result' });
+  await expect(grid.getByRole('row').nth(1)).toBeVisible();
+  const runToFirstRowMs = Date.now() - t0;
+
+  // Sort 10,000 rows descending by `id` and render: click to the next two animation frames.
+  const sortMs = await grid.evaluate(async (el) => {
+    const nextFrame = () =>
+      new Promise<void>((r) => (globalThis as unknown as Raf).requestAnimationFrame(() => r()));
+    const button = [...el.querySelectorAll('button')].find((b) => b.textContent === 'id');
+    button?.click(); // ascending: the order it has
+    await nextFrame();
+    await nextFrame();
+    const start = performance.now();
+    button?.click(); // descending: 10,000 rows re-sorted and the visible ones rendered
+    await nextFrame();
+    await nextFrame();
+    return performance.now() - start;
+  });
+  await expect(grid.getByRole('row').nth(1).getByRole('cell').first()).toHaveText(/^10,?000$/); // the old grid: 10000
+
+  // Scroll 150 frames of 400 px each; frame time = gap between animation frames.
+  const scroll = await grid.evaluate(async (el) => {
+    const nextFrame = () =>
+      new Promise<void>((r) => (globalThis as unknown as Raf).requestAnimationFrame(() => r()));
+    const gaps: number[] = [];
+    let last = performance.now();
+    for (let i = 0; i < 150; i++) {
+      el.scrollTop += 400;
+      await nextFrame();
+      const now = performance.now();
+      gaps.push(now - last);
+      last = now;
+    }
+    gaps.sort((a, b) => a - b);
+    const mean = gaps.reduce((s, g) => s + g, 0) / gaps.length;
+    return {
+      meanMs: mean,
+      p95Ms: gaps[Math.floor(gaps.length * 0.95)],
+      maxMs: gaps[gaps.length - 1],
+      domRows: el.querySelectorAll('[role=row]').length,
+    };
+  });
+  const figures = { runToFirstRowMs, sortMs, ...scroll };
+  console.log(`[bench] data table 10,000 x 20: ${JSON.stringify(figures)}`);
+  test.info().annotations.push({ type: 'bench', description: JSON.stringify(figures) });
+  expect(scroll.domRows).toBeLessThan(80); // virtual rows, not 10,000
+  await context.close();
+});

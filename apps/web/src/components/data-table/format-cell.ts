@@ -88,14 +88,28 @@ export function rawText(v: unknown): string {
   }
 }
 
-const numberFormats = new Map<string, Intl.NumberFormat>();
-function numberFormat(locale: string): Intl.NumberFormat {
-  let f = numberFormats.get(locale);
-  if (!f) {
-    f = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
-    numberFormats.set(locale, f);
+/** Per locale: an integer formatter, its minus sign, decimal separator and digits 0-9. */
+interface NumberParts {
+  int: Intl.NumberFormat;
+  minus: string;
+  sep: string;
+  digits: string[];
+}
+const numberParts = new Map<string, NumberParts>();
+function partsOf(locale: string): NumberParts {
+  let p = numberParts.get(locale);
+  if (!p) {
+    const int = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+    const minus = int.formatToParts(-1).find((x) => x.type === 'minusSign')?.value ?? '-';
+    const sep =
+      new Intl.NumberFormat(locale, { minimumFractionDigits: 1 })
+        .formatToParts(1.5)
+        .find((x) => x.type === 'decimal')?.value ?? '.';
+    const digits = Array.from({ length: 10 }, (_, d) => int.format(d));
+    p = { int, minus, sep, digits };
+    numberParts.set(locale, p);
   }
-  return f;
+  return p;
 }
 
 /**
@@ -106,16 +120,11 @@ function numberFormat(locale: string): Intl.NumberFormat {
 export function formatDecimal(text: string, locale: string): string | undefined {
   const m = DECIMAL_RE.exec(text);
   if (!m) return undefined;
-  const f = numberFormat(locale);
-  const parts = f.formatToParts(-1.5);
-  const minus = parts.find((p) => p.type === 'minusSign')?.value ?? '-';
-  const sep =
-    new Intl.NumberFormat(locale, { minimumFractionDigits: 1 })
-      .formatToParts(1.5)
-      .find((p) => p.type === 'decimal')?.value ?? '.';
-  const int = f.format(BigInt(m[2]));
-  const frac = m[3] ? `${sep}${m[3].replace(/\d/g, (d) => f.format(Number(d)))}` : '';
-  return `${m[1] ? minus : ''}${int}${frac}`;
+  const p = partsOf(locale);
+  // Up to 15 digits a double holds exactly; longer integers go through BigInt.
+  const int = p.int.format(m[2].length <= 15 ? Number(m[2]) : BigInt(m[2]));
+  const frac = m[3] ? `${p.sep}${m[3].replace(/\d/g, (d) => p.digits[Number(d)])}` : '';
+  return `${m[1] ? p.minus : ''}${int}${frac}`;
 }
 
 /** A JS number in the locale, every digit of its shortest round-trip form kept. */
