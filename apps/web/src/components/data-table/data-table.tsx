@@ -14,6 +14,7 @@ import {
 import { useVirtualizer } from '@tanstack/react-virtual';
 import {
   type KeyboardEvent,
+  useCallback,
   useDeferredValue,
   useEffect,
   useId,
@@ -49,8 +50,9 @@ interface ColumnMeta {
   type?: string;
 }
 
-/** Height of a collapsed body row, px (one line of text; an expanded JSON cell grows it). */
+/** Height of a body row, px: one line of text; a row with an expanded JSON cell is taller. */
 const ROW_HEIGHT = 30;
+const EXPANDED_HEIGHT = 260;
 const MIN_WIDTH = 60;
 const MAX_WIDTH = 2000;
 const PAGE_SIZES = [10, 25, 50, 100, 250];
@@ -211,19 +213,32 @@ export function DataTable({
     setHeadHeight(headRef.current?.offsetHeight ?? 0);
   }, []);
 
+  // Expanded JSON cells by `${rowId}:${columnId}`; their rows are EXPANDED_HEIGHT tall.
+  const [expanded, setExpanded] = useState<Set<string>>(() => new Set());
+  const expandedRows = useMemo(
+    () => new Set([...expanded].map((k) => k.slice(0, k.indexOf(':')))),
+    [expanded],
+  );
+  // Stable between renders: the virtualizer rebuilds all its measurements when this changes.
+  const getItemKey = useCallback((i: number) => viewRows[i]?.id ?? i, [viewRows]);
   const virtualizer = useVirtualizer({
     count: viewRows.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    getItemKey: (i) => viewRows[i]?.id ?? i,
+    // Row heights are known, never measured: measuring each new row forced a layout per row
+    // and made fast scrolls slower (bench/README.md "Data table").
+    estimateSize: (i) => (expandedRows.has(viewRows[i]?.id) ? EXPANDED_HEIGHT : ROW_HEIGHT),
+    getItemKey,
     overscan: 10,
     scrollMargin: headHeight,
   });
 
+  useEffect(() => {
+    virtualizer.measure();
+  }, [virtualizer, expandedRows, viewRows]);
+
   // Keyboard position: one focusable cell (roving tabindex), by row position in the view.
   const [active, setActive] = useState<{ row: number; col: number }>({ row: 0, col: 0 });
   const pendingFocus = useRef(false);
-  const [expanded, setExpanded] = useState<Set<string>>(() => new Set());
   const [copied, setCopied] = useState('');
   const activeRow = Math.min(active.row, Math.max(viewRows.length - 1, 0));
   const activeCol = Math.min(active.col, Math.max(leafColumns.length - 1, 0));
@@ -315,6 +330,9 @@ export function DataTable({
   const shown = filteredRows.length;
   return (
     <div className="data-table" style={{ height }}>
+      <span id={`${searchId}-resize-help`} className="visually-hidden">
+        Sort with Enter; Shift+Left or Right Arrow resizes the column (with Ctrl: 50 pixels).
+      </span>
       <div className="dt-toolbar">
         {searchable && (
           <input
@@ -380,26 +398,11 @@ export function DataTable({
                     <button
                       type="button"
                       className="dt-sort"
+                      aria-describedby={`${searchId}-resize-help`}
                       onClick={col.getToggleSortingHandler()}
-                    >
-                      {col.id}
-                      {dir && <span aria-hidden="true">{dir === 'asc' ? ' ▲' : ' ▼'}</span>}
-                    </button>
-                    {meta?.type && <span className="dt-type">{meta.type}</span>}
-                    <div
-                      role="separator"
-                      aria-orientation="vertical"
-                      aria-label={`Resize column ${col.id}`}
-                      aria-valuenow={size}
-                      aria-valuemin={MIN_WIDTH}
-                      aria-valuemax={MAX_WIDTH}
-                      tabIndex={0}
-                      className={`dt-resizer${col.getIsResizing() ? ' resizing' : ''}`}
-                      onMouseDown={header.getResizeHandler()}
-                      onTouchStart={header.getResizeHandler()}
-                      onDoubleClick={() => col.resetSize()}
                       onKeyDown={(e) => {
-                        const step = e.shiftKey ? 50 : 10;
+                        if (!e.shiftKey) return;
+                        const step = e.ctrlKey || e.metaKey ? 50 : 10;
                         const delta =
                           e.key === 'ArrowRight' ? step : e.key === 'ArrowLeft' ? -step : 0;
                         if (!delta) return;
@@ -409,6 +412,19 @@ export function DataTable({
                           [col.id]: Math.max(MIN_WIDTH, Math.min(MAX_WIDTH, size + delta)),
                         }));
                       }}
+                    >
+                      {col.id}
+                      {dir && <span aria-hidden="true">{dir === 'asc' ? ' ▲' : ' ▼'}</span>}
+                    </button>
+                    {meta?.type && <span className="dt-type">{meta.type}</span>}
+                    {/* Mouse handle; keyboard users resize from the header button (Shift+arrows):
+                        a named handle would add a label holding the column name to the page. */}
+                    <div
+                      aria-hidden="true"
+                      className={`dt-resizer${col.getIsResizing() ? ' resizing' : ''}`}
+                      onMouseDown={header.getResizeHandler()}
+                      onTouchStart={header.getResizeHandler()}
+                      onDoubleClick={() => col.resetSize()}
                     />
                   </div>
                 );
@@ -427,8 +443,6 @@ export function DataTable({
             return (
               <div
                 key={v.key}
-                ref={virtualizer.measureElement}
-                data-index={v.index}
                 role="row"
                 aria-rowindex={v.index + 2}
                 aria-selected={selected ? true : undefined}
@@ -436,6 +450,7 @@ export function DataTable({
                 style={{
                   gridTemplateColumns: template,
                   width: totalWidth,
+                  height: v.size,
                   transform: `translateY(${v.start - headHeight}px)`,
                 }}
                 onClick={onRowClick ? () => onRowClick(row.original, row.index) : undefined}
