@@ -72,6 +72,31 @@ async function expectAligned(table: Locator) {
   expect(last.left + last.width).toBeLessThanOrEqual(m.contentRight + 0.5);
 }
 
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  nodes: number;
+}
+
+/** Runs axe-core on the data tables of the page; returns serious and critical violations. */
+async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> {
+  // Evaluated through the DevTools protocol: the app's CSP (script-src 'self') refuses a tag.
+  await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+  return page.evaluate(async () => {
+    type Axe = {
+      run(
+        ctx: { include: string[] },
+        opts: object,
+      ): Promise<{ violations: { id: string; impact: string | null; nodes: unknown[] }[] }>;
+    };
+    const axe = (globalThis as unknown as { axe: Axe }).axe;
+    const r = await axe.run({ include: ['.data-table'] }, {});
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+  });
+}
+
 async function signIn(page: Page, email: string, password: string) {
   await page.goto('/sign-in');
   await page.getByLabel('Email').fill(email);
@@ -153,6 +178,8 @@ test('result grid, canvas and viewer tables: aligned columns, sort, search, JSON
     .toBe(Math.round(before + 50));
   await expectAligned(grid);
 
+  expect(await seriousAxeViolations(page)).toEqual([]);
+
   // Search narrows the loaded rows.
   await page.getByLabel('Search query1 result').fill('Customer 17');
   await expect(grid.getByRole('row')).toHaveCount(2);
@@ -194,6 +221,8 @@ test('result grid, canvas and viewer tables: aligned columns, sort, search, JSON
   await expect(json).toHaveAttribute('aria-expanded', 'true');
   await expect(row1.locator('pre')).toContainText('"tags": [');
   await expectAligned(table);
+
+  expect(await seriousAxeViolations(page)).toEqual([]);
 
   // Copy a cell: focus it, Ctrl+C; the clipboard holds the value as given.
   await row1.getByRole('cell').nth(4).click();

@@ -276,6 +276,7 @@ export function DataTable({
     colPos: number,
     cell: Cell<DataRow, unknown>,
   ) => {
+    if (e.target !== e.currentTarget) return; // keys inside an open JSON view are its own
     const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 300) / ROW_HEIGHT) - 1);
     if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'c') {
       if (window.getSelection()?.toString()) return; // a text selection copies itself
@@ -494,7 +495,12 @@ export function DataTable({
                             <span aria-hidden="true">{open ? '▾ ' : '▸ '}</span>
                             {d.text}
                           </button>
-                          {open && <pre className="dt-json">{formatJson(d.json)}</pre>}
+                          {open && (
+                            // Focusable: a scrolling region must be reachable by keyboard.
+                            <pre className="dt-json" tabIndex={0}>
+                              {formatJson(d.json)}
+                            </pre>
+                          )}
                         </>
                       ) : (
                         d.text
