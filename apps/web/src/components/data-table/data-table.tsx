@@ -18,6 +18,7 @@ import {
   useDeferredValue,
   useEffect,
   useId,
+  memo,
   useLayoutEffect,
   useMemo,
   useRef,
@@ -82,6 +83,111 @@ async function copyText(text: string): Promise<void> {
   document.execCommand('copy');
   area.remove();
 }
+
+interface RowEvents {
+  rowClick(row: Row<DataRow>): void;
+  focusCell(rowPos: number, colPos: number): void;
+  keyDown(e: KeyboardEvent, rowPos: number, colPos: number, cell: Cell<DataRow, unknown>): void;
+  toggle(key: string): void;
+}
+
+/** One body row; memoized: props are equal while the row stays in view. */
+const BodyRow = memo(function BodyRow({
+  row,
+  position,
+  top,
+  height,
+  template,
+  width,
+  selected,
+  clickable,
+  activeCol,
+  expandedKeys,
+  loc,
+  events,
+}: {
+  row: Row<DataRow>;
+  /** Position in the shown rows (sorted, filtered, paged). */
+  position: number;
+  top: number;
+  height: number;
+  template: string;
+  width: number;
+  selected: boolean;
+  clickable: boolean;
+  /** Column position of the focusable cell when this row holds it, else -1. */
+  activeCol: number;
+  /** `|col|col` of this row's open JSON cells. */
+  expandedKeys: string;
+  loc: CellLocale;
+  events: RowEvents;
+}) {
+  const open = new Set(expandedKeys.split('|').filter(Boolean));
+  return (
+    <div
+      role="row"
+      aria-rowindex={position + 2}
+      aria-selected={selected ? true : undefined}
+      className={`dt-row${clickable ? ' clickable' : ''}${selected ? ' selected' : ''}`}
+      style={{
+        gridTemplateColumns: template,
+        width,
+        height,
+        transform: `translateY(${top}px)`,
+      }}
+      onClick={clickable ? () => events.rowClick(row) : undefined}
+    >
+      {row.getVisibleCells().map((cell, colPos) => {
+        const meta = cell.column.columnDef.meta as ColumnMeta | undefined;
+        const d = displayCell(cell.getValue(), meta?.kind ?? 'text', loc);
+        const isOpen = d.json !== undefined && open.has(cell.column.id);
+        return (
+          <div
+            key={cell.id}
+            role="cell"
+            aria-colindex={colPos + 1}
+            data-cell={`${position}:${colPos}`}
+            tabIndex={colPos === activeCol ? 0 : -1}
+            className={`dt-cell${d.numeric ? ' dt-num' : ''}${isOpen ? ' open' : ''}`}
+            title={d.json === undefined && !d.isNull ? rawText(cell.getValue()) : undefined}
+            onFocus={(e) => {
+              if (e.target === e.currentTarget) events.focusCell(position, colPos);
+            }}
+            onKeyDown={(e) => events.keyDown(e, position, colPos, cell)}
+          >
+            {d.isNull ? (
+              <span className="dt-null">null</span>
+            ) : d.json !== undefined ? (
+              <>
+                <button
+                  type="button"
+                  className="dt-json-toggle"
+                  aria-expanded={isOpen}
+                  tabIndex={-1}
+                  onClick={(e) => {
+                    e.stopPropagation();
+                    events.toggle(`${row.id}:${cell.column.id}`);
+                  }}
+                >
+                  <span aria-hidden="true">{isOpen ? '▾ ' : '▸ '}</span>
+                  {d.text}
+                </button>
+                {isOpen && (
+                  // Focusable: a scrolling region must be reachable by keyboard.
+                  <pre className="dt-json" tabIndex={0}>
+                    {formatJson(d.json)}
+                  </pre>
+                )}
+              </>
+            ) : (
+              d.text
+            )}
+          </div>
+        );
+      })}
+    </div>
+  );
+});
 
 /**
  * The data table of the editor's result grid, the canvas table and the viewer's table, on
@@ -316,6 +422,37 @@ export function DataTable({
       return next;
     });
 
+  // Expanded column ids per row id, as one string: a stable prop for the memoized rows.
+  const expandedByRow = useMemo(() => {
+    const m = new Map<string, string>();
+    for (const k of expanded) {
+      const i = k.indexOf(':');
+      m.set(k.slice(0, i), `${m.get(k.slice(0, i)) ?? ''}|${k.slice(i + 1)}`);
+    }
+    return m;
+  }, [expanded]);
+  // Row events through a ref to the latest handlers, so the rows' props stay equal between
+  // renders and a scroll re-renders only the rows that appear.
+  const latest = useRef<RowEvents | null>(null);
+  useLayoutEffect(() => {
+    latest.current = {
+      rowClick: (row) => onRowClick?.(row.original, row.index),
+      focusCell: (rowPos, colPos) =>
+        setActive((a) => (a.row === rowPos && a.col === colPos ? a : { row: rowPos, col: colPos })),
+      keyDown: onCellKey,
+      toggle: toggleExpanded,
+    };
+  });
+  const events = useMemo<RowEvents>(
+    () => ({
+      rowClick: (row) => latest.current?.rowClick(row),
+      focusCell: (r, c) => latest.current?.focusCell(r, c),
+      keyDown: (e, r, c, cell) => latest.current?.keyDown(e, r, c, cell),
+      toggle: (key) => latest.current?.toggle(key),
+    }),
+    [],
+  );
+
   const exportCsv = () => {
     const names = leafColumns.map((c) => c.id);
     downloadCsv(
@@ -440,75 +577,22 @@ export function DataTable({
         >
           {items.map((v) => {
             const row = viewRows[v.index];
-            const selected = selectedIndex === row.index;
             return (
-              <div
+              <BodyRow
                 key={v.key}
-                role="row"
-                aria-rowindex={v.index + 2}
-                aria-selected={selected ? true : undefined}
-                className={`dt-row${onRowClick ? ' clickable' : ''}${selected ? ' selected' : ''}`}
-                style={{
-                  gridTemplateColumns: template,
-                  width: totalWidth,
-                  height: v.size,
-                  transform: `translateY(${v.start - headHeight}px)`,
-                }}
-                onClick={onRowClick ? () => onRowClick(row.original, row.index) : undefined}
-              >
-                {row.getVisibleCells().map((cell, colPos) => {
-                  const meta = cell.column.columnDef.meta as ColumnMeta | undefined;
-                  const d = displayCell(cell.getValue(), meta?.kind ?? 'text', loc);
-                  const isActive = v.index === activeRow && colPos === activeCol;
-                  const key = `${row.id}:${cell.column.id}`;
-                  const open = d.json !== undefined && expanded.has(key);
-                  return (
-                    <div
-                      key={cell.id}
-                      role="cell"
-                      aria-colindex={colPos + 1}
-                      data-cell={`${v.index}:${colPos}`}
-                      tabIndex={isActive ? 0 : -1}
-                      className={`dt-cell${d.numeric ? ' dt-num' : ''}${open ? ' open' : ''}`}
-                      title={
-                        d.json === undefined && !d.isNull ? rawText(cell.getValue()) : undefined
-                      }
-                      onFocus={() => {
-                        if (!isActive) setActive({ row: v.index, col: colPos });
-                      }}
-                      onKeyDown={(e) => onCellKey(e, v.index, colPos, cell)}
-                    >
-                      {d.isNull ? (
-                        <span className="dt-null">null</span>
-                      ) : d.json !== undefined ? (
-                        <>
-                          <button
-                            type="button"
-                            className="dt-json-toggle"
-                            aria-expanded={open}
-                            tabIndex={-1}
-                            onClick={(e) => {
-                              e.stopPropagation();
-                              toggleExpanded(key);
-                            }}
-                          >
-                            <span aria-hidden="true">{open ? '▾ ' : '▸ '}</span>
-                            {d.text}
-                          </button>
-                          {open && (
-                            // Focusable: a scrolling region must be reachable by keyboard.
-                            <pre className="dt-json" tabIndex={0}>
-                              {formatJson(d.json)}
-                            </pre>
-                          )}
-                        </>
-                      ) : (
-                        d.text
-                      )}
-                    </div>
-                  );
-                })}
-              </div>
+                row={row}
+                position={v.index}
+                top={v.start - headHeight}
+                height={v.size}
+                template={template}
+                width={totalWidth}
+                selected={selectedIndex === row.index}
+                clickable={onRowClick !== undefined}
+                activeCol={v.index === activeRow ? activeCol : -1}
+                expandedKeys={expandedByRow.get(row.id) ?? ''}
+                loc={loc}
+                events={events}
+              />
             );
           })}
         </div>
