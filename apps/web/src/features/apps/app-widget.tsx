@@ -1,6 +1,6 @@
 import type { TComponent } from '@bastion/contracts';
 import { useId } from 'react';
-import { columnsOf, ResultsTable } from '../../components/results-table';
+import { columnsOf, type ResultColumn, ResultsTable } from '../../components/results-table';
 import {
   evaluateTemplate,
   toDisplayText,
@@ -39,6 +39,30 @@ function optionsOf(v: unknown, field: string): string[] {
     });
   }
   return [];
+}
+
+/**
+ * Column types of a table bound to exactly one query's rows (`{{ query1.data }}`): the query's
+ * result columns name them, so numbers and dates format as in the result grid.
+ */
+function withQueryTypes(
+  columns: ResultColumn[],
+  data: PropValue,
+  runtime: AppRuntime,
+): ResultColumn[] {
+  const m =
+    typeof data === 'string' ? /^\s*\{\{\s*([A-Za-z_]\w*)\.data\s*\}\}\s*$/.exec(data) : null;
+  const typed = ((m ? runtime.scope[m[1]] : undefined) as { columns?: ResultColumn[] } | undefined)
+    ?.columns;
+  if (!Array.isArray(typed)) return columns;
+  const types = new Map(typed.map((c) => [c.name, c.type]));
+  return columns.map((c) => ({ ...c, type: c.type ?? types.get(c.name) }));
+}
+
+/** `name` or `name desc` (the table's default sort property); null when empty. */
+function parseSort(text: string): { column: string; desc: boolean } | null {
+  const m = /^\s*(.+?)(?:\s+(asc|desc))?\s*$/i.exec(text);
+  return m ? { column: m[1], desc: m[2]?.toLowerCase() === 'desc' } : null;
 }
 
 function BindingErrors({ errors }: { errors: string[] }) {
@@ -224,7 +248,13 @@ export function AppWidget({ component, runtime }: { component: TComponent; runti
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean);
-      const columns = wanted.length ? wanted.map((name) => ({ name })) : columnsOf(rows);
+      const columns = withQueryTypes(
+        wanted.length ? wanted.map((name) => ({ name })) : columnsOf(rows),
+        component.props.data,
+        runtime,
+      );
+      const pageSize = Number(toDisplayText(prop('pageSize')) || 0);
+      const sort = parseSort(toDisplayText(component.props.defaultSort));
       const loading = Object.values(runtime.queryStates).some((q) => q.isLoading);
       return (
         <div className="widget widget-table" aria-busy={loading || undefined}>
@@ -240,6 +270,9 @@ export function AppWidget({ component, runtime }: { component: TComponent; runti
               height="100%"
               selectedIndex={self.selectedRowIndex ?? null}
               onRowClick={(row, index) => runtime.setValue(component.id, { row, index })}
+              pageSize={Number.isInteger(pageSize) && pageSize > 0 ? pageSize : 0}
+              searchable={toDisplayText(component.props.search) !== 'hide'}
+              defaultSort={sort}
             />
           )}
           <BindingErrors errors={errors} />

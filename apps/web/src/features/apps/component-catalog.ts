@@ -28,7 +28,7 @@ export const COMPONENT_KINDS: readonly ComponentKind[] = [
     label: 'Table',
     prefix: 'table',
     size: { w: 8, h: 6 },
-    defaults: { data: '', columns: '' },
+    defaults: { data: '', columns: '', pageSize: '', defaultSort: '', search: 'show' },
     props: [
       {
         name: 'data',
@@ -37,6 +37,19 @@ export const COMPONENT_KINDS: readonly ComponentKind[] = [
         help: 'A list of rows, e.g. {{ query1.data }}',
       },
       { name: 'columns', label: 'Columns', kind: 'text', help: 'Comma-separated; empty shows all' },
+      {
+        name: 'pageSize',
+        label: 'Rows per page',
+        kind: 'binding',
+        help: 'Empty or 0 scrolls all rows; a number pages them',
+      },
+      {
+        name: 'defaultSort',
+        label: 'Sort by',
+        kind: 'text',
+        help: 'A column, optionally followed by desc, e.g. created_at desc',
+      },
+      { name: 'search', label: 'Search box', kind: 'select', options: ['show', 'hide'] },
     ],
     events: [],
   },

@@ -200,7 +200,7 @@ export function QueryResult({ state, name }: { state: QueryState | undefined; na
                 label={`${name} result`}
                 columns={state.columns}
                 rows={state.data}
-                height={Math.min(320, 52 + state.data.length * 30)}
+                height={Math.min(380, 96 + state.data.length * 30)}
               />
             )}
           </>
