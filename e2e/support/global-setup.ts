@@ -37,6 +37,11 @@ export default async function globalSetup(): Promise<() => void> {
       // The editor journey connects to a private PostgreSQL on 127.0.0.1 and shows the egress notice.
       EGRESS_ALLOW_LOOPBACK: 'true',
       PUBLIC_EGRESS_IPS: '203.0.113.7',
+      // Every journey signs the shared admin in through the API (support/accounts.ts): about 20
+      // sign-ins in one run, over the default 10 per account per 15 min. The limiter itself is
+      // tested in apps/api (auth-rate-limit.spec.ts).
+      LOGIN_LIMIT_PER_ACCOUNT: '1000',
+      LOGIN_LIMIT_PER_ADDRESS: '1000',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -149,17 +149,19 @@ test('a drag and a resize on the grid are one undo step each', async ({ page, re
   await expect(column).toHaveValue('0');
   await expect(width).toHaveValue('4');
 
+  // hover() waits until the element is stable (the grid may still be placing it under load),
+  // then puts the mouse on its centre: a box read too early made the press miss the handle.
   const handle = item(page, 'text1').locator('.drag-handle');
+  await handle.hover();
   const box = (await handle.boundingBox())!;
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await page.mouse.down();
   await page.mouse.move(box.x + 250, box.y + box.height / 2, { steps: 10 });
   await page.mouse.up();
   await expect(column).not.toHaveValue('0');
 
   const corner = item(page, 'text1').locator('.react-resizable-handle');
+  await corner.hover();
   const c = (await corner.boundingBox())!;
-  await page.mouse.move(c.x + c.width / 2, c.y + c.height / 2);
   await page.mouse.down();
   await page.mouse.move(c.x + 150, c.y + c.height / 2, { steps: 10 });
   await page.mouse.up();
