@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { AuditEventEntity } from '../audit-event.entity';
+import type { AuditChainFields } from '../audit-hash';
 
 /**
  * One entry as shipped to a SIEM (JSON, one object per entry): every field of the canonical
@@ -7,24 +8,12 @@ import type { AuditEventEntity } from '../audit-event.entity';
  * check each `prevHash` against the entry before it. `details` is the canonical JSON text,
  * exactly as hashed. `v` versions this shape.
  */
-export interface ShippedAuditEntry {
+export type ShippedAuditEntry = Omit<AuditChainFields, 'occurredAt'> & {
   v: 1;
-  sequence: number;
   /** ISO 8601 UTC with milliseconds, as hashed. */
   occurredAt: string;
-  actorUserId: string | null;
-  actorEmail: string | null;
-  workspaceId: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  correlationId: string | null;
-  details: string;
-  prevHash: string;
   hash: string;
-}
+};
 
 /** The shipped form of a stored entry (no other field: entries never hold secrets). */
 export function toShippedEntry(e: AuditEventEntity): ShippedAuditEntry {
