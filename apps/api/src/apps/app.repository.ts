@@ -132,12 +132,32 @@ export class AppRepository {
     return app ? app.version : null;
   }
 
-  async deleteApp(workspaceId: string, appId: string): Promise<void> {
+  /**
+   * Deletes the app, its queries and published copy in one transaction. With `expectedVersion`
+   * (If-Match) the version check is a conditional UPDATE inside that transaction, so a save that
+   * races the delete either lands first (the delete then answers 409) or finds no row after.
+   * @returns false when `expectedVersion` is stale (nothing deleted).
+   */
+  async deleteApp(workspaceId: string, appId: string, expectedVersion?: number): Promise<boolean> {
     try {
-      await this.transactions.transaction(async (m) => {
+      return await this.transactions.transaction(async (m) => {
+        if (expectedVersion !== undefined) {
+          const claimed = await m
+            .createQueryBuilder()
+            .update(AppEntity)
+            .set({ version: () => 'version + 1' })
+            .where('workspace_id = :workspaceId AND id = :appId AND version = :expectedVersion', {
+              workspaceId,
+              appId,
+              expectedVersion,
+            })
+            .execute();
+          if ((claimed.affected ?? 0) === 0) return false;
+        }
         await m.delete(AppPublishedQueryEntity, { workspaceId, appId });
         await m.delete(AppQueryEntity, { workspaceId, appId });
         await m.delete(AppEntity, { workspaceId, id: appId });
+        return true;
       });
     } finally {
       this.publishedRuns.clear();

@@ -302,7 +302,10 @@ export class AppService {
     if (expectedVersion !== undefined && expectedVersion !== app.version) {
       throw new VersionConflictException(app.version, 'app');
     }
-    await this.repository.deleteApp(workspaceId, appId);
+    if (!(await this.repository.deleteApp(workspaceId, appId, expectedVersion))) {
+      const now = await this.requireApp(workspaceId, appId);
+      throw new VersionConflictException(now.version, 'app');
+    }
     await this.record(ctx, 'app.deleted', workspaceId, { type: 'app', id: appId });
   }
 

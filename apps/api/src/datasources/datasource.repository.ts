@@ -156,10 +156,29 @@ export class DatasourceRepository {
     return (result.affected ?? 0) === 1;
   }
 
-  async delete(workspaceId: string, id: string, manager: EntityManager): Promise<boolean> {
+  /**
+   * Deletes the datasource and its secret rows (inside the caller's transaction). With
+   * `expectedVersion` (If-Match) the row is first claimed by a conditional UPDATE, so a save
+   * racing the delete cannot both succeed.
+   * @returns 'deleted', 'missing', or 'stale' (version changed; nothing deleted).
+   */
+  async delete(
+    workspaceId: string,
+    id: string,
+    manager: EntityManager,
+    expectedVersion?: number,
+  ): Promise<'deleted' | 'missing' | 'stale'> {
+    if (expectedVersion !== undefined) {
+      const claimed = await manager.update(
+        DatasourceEntity,
+        { workspaceId, id, version: expectedVersion },
+        { version: expectedVersion + 1 },
+      );
+      if ((claimed.affected ?? 0) === 0) return 'stale';
+    }
     await manager.delete(DatasourceSecretEntity, { workspaceId, datasourceId: id });
     const result = await manager.delete(DatasourceEntity, { workspaceId, id });
-    return (result.affected ?? 0) > 0;
+    return (result.affected ?? 0) > 0 ? 'deleted' : 'missing';
   }
 
   /** Secret rows of one datasource (ciphertext included: server-side use only). */

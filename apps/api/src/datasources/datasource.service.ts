@@ -265,10 +265,15 @@ export class DatasourceService {
     if (expectedVersion !== undefined && row.version !== expectedVersion) {
       throw new VersionConflictException(row.version, 'datasource');
     }
-    await this.repo.transaction(async (m) => {
-      if (!(await this.repo.delete(workspaceId, id, m))) throw datasourceNotFound();
-      await this.vault.deleteDataKey(workspaceId, id, m);
+    const outcome = await this.repo.transaction(async (m) => {
+      const deleted = await this.repo.delete(workspaceId, id, m, expectedVersion);
+      if (deleted === 'missing') throw datasourceNotFound();
+      if (deleted === 'deleted') await this.vault.deleteDataKey(workspaceId, id, m);
+      return deleted;
     });
+    if (outcome === 'stale') {
+      throw new VersionConflictException((await this.find(workspaceId, id)).version, 'datasource');
+    }
     await this.registry.closePools(id);
     await this.audit.record({
       action: 'datasource.deleted',

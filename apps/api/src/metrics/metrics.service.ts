@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { hostRefusal } from '../common/http/allowed-hosts';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { AuditService } from '../audit/audit.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -153,7 +154,15 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationBootstrap(): Promise<void> {
     const { port, host } = this.config.metrics;
     if (port === undefined) return;
+    // Same DNS-rebinding rule as the main listener: a page of another name resolving to this
+    // address must not read the metrics from the operator's browser.
+    const allowed = new Set(this.config.allowedHosts.map((h) => h.toLowerCase()));
     const server = createServer((req, res) => {
+      const refusal = hostRefusal(req.headers.host, allowed);
+      if (refusal) {
+        res.writeHead(421, { 'content-type': 'text/plain' }).end(`${refusal}\n`);
+        return;
+      }
       if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
         return;

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { call, setupOrReuse, type TestSession } from '../harness/auth-fixtures';
@@ -124,6 +125,19 @@ describe('metrics', () => {
       expect(res.status).toBe(200);
       expect(await res.text()).toContain('bastion_query_queue_depth');
       expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
+      // A DNS-rebinding page's name is refused like on the main listener (breaking session).
+      const rebound = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest(
+          { host: '127.0.0.1', port, path: '/metrics', headers: { host: 'evil.attacker.test' } },
+          (r) => {
+            r.resume();
+            resolve(r.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      expect(rebound).toBe(421);
     } finally {
       await separate.close();
     }

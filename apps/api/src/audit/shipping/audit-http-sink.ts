@@ -2,7 +2,11 @@ import { Agent, request } from 'node:https';
 import type { AuditSink } from './audit-sink';
 import type { ShippedAuditEntry } from './audit-ship-format';
 
-/** A POST that takes longer than this (ms) fails and is retried. */
+/**
+ * A POST that has not finished (answer read to its end) this long after it started (ms) fails
+ * and is retried: a total deadline, not an idle timeout, so a receiver trickling its answer a
+ * byte at a time cannot hold the shipper (and the shutdown waiting for it) forever.
+ */
 const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
@@ -16,11 +20,13 @@ export class AuditHttpSink implements AuditSink {
   readonly name = 'http';
   private readonly agent: Agent;
   private confirmed = 0;
+  private current: ReturnType<typeof request> | null = null;
 
   constructor(
     private readonly url: URL,
     private readonly token: string | undefined,
     ca: Buffer | undefined,
+    private readonly timeoutMs: number = REQUEST_TIMEOUT_MS,
   ) {
     this.agent = new Agent({ keepAlive: true, maxSockets: 1, ...(ca ? { ca } : {}) });
   }
@@ -45,11 +51,16 @@ export class AuditHttpSink implements AuditSink {
           res.once('error', (e) => reject(new Error(`HTTP sink: ${e.message}`)));
         },
       );
-      req.setTimeout(REQUEST_TIMEOUT_MS, () =>
-        req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)),
+      const deadline = setTimeout(
+        () => req.destroy(new Error(`no complete answer within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
       );
+      req.once('close', () => clearTimeout(deadline));
       req.once('error', (e) => reject(new Error(`HTTP sink: ${e.message}`)));
+      this.current = req;
       req.end(body);
+    }).finally(() => {
+      this.current = null;
     });
     if (status < 200 || status > 299) throw new Error(`HTTP sink answered ${status}`);
     this.confirmed = entries[entries.length - 1].sequence;
@@ -60,10 +71,13 @@ export class AuditHttpSink implements AuditSink {
   }
 
   reset(): void {
-    // Sockets of a failed request are destroyed by Node; idle ones are kept.
+    // Sockets of a failed request are destroyed by Node; idle ones are kept. A request still
+    // running (shutdown gave up waiting for it) is aborted so its send fails now.
+    this.current?.destroy(new Error('HTTP sink: stopped'));
   }
 
   close(): Promise<void> {
+    this.current?.destroy(new Error('HTTP sink: stopped'));
     this.agent.destroy();
     return Promise.resolve();
   }

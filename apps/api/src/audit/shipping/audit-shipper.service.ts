@@ -28,6 +28,8 @@ export const SHIP_POLL_MS = 500;
 export const SHIP_LEASE_MS = 15_000;
 /** Retry backoff after a failure: doubles from the first to the last value (ms). */
 export const SHIP_BACKOFF_MS = { first: 500, max: 30_000 };
+/** At shutdown, how long (ms) a batch in a receiver's hands is waited for before it is dropped. */
+export const SHUTDOWN_SEND_WAIT_MS = 3_000;
 
 interface SinkState {
   sink: AuditSink;
@@ -120,7 +122,21 @@ export class AuditShipperService implements OnApplicationBootstrap, BeforeApplic
     this.stopped = true;
     this.unsubscribe?.();
     this.wake();
-    await Promise.all(this.states.map((s) => s.loop ?? Promise.resolve()));
+    const loops = Promise.all(this.states.map((s) => s.loop ?? Promise.resolve()));
+    // A batch still in a sink's hands gets a short while; then its connection is dropped so the
+    // shutdown (and the audit flush after it) is not held by a slow receiver. The cursor keeps
+    // what was delivered: the rest is sent again after the restart (at least once).
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = await Promise.race([
+      loops.then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), SHUTDOWN_SEND_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    if (gaveUp) {
+      this.logger.warn('a receiver did not take its batch in time at shutdown; sent again later');
+      for (const state of this.states) state.sink.reset();
+      await loops;
+    }
     for (const state of this.states) {
       await this.persist(state).catch(() => undefined);
       if (state.leased)

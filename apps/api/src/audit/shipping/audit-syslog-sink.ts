@@ -5,6 +5,8 @@ import { octetCountedFrame, syslogMessage, type ShippedAuditEntry } from './audi
 
 /** Connecting (TCP + TLS handshake) longer than this (ms) fails and is retried. */
 const CONNECT_TIMEOUT_MS = 10_000;
+/** A batch the receiver has not taken off the socket within this (ms) fails and is resent. */
+const WRITE_TIMEOUT_MS = 10_000;
 /**
  * Syslog over TLS has no acknowledgement (RFC 5425): an entry counts as delivered once the
  * connection it was written to has stayed up this long (ms) after the write. A receiver that
@@ -19,6 +21,8 @@ export interface SyslogSinkOptions {
   ca?: Buffer;
   cert?: Buffer;
   key?: Buffer;
+  /** Write deadline (ms); default {@link WRITE_TIMEOUT_MS}. */
+  writeTimeoutMs?: number;
 }
 
 /**
@@ -41,8 +45,20 @@ export class AuditSyslogSink implements AuditSink {
   async send(entries: ShippedAuditEntry[]): Promise<void> {
     const socket = await this.connected();
     const frames = Buffer.concat(entries.map((e) => octetCountedFrame(syslogMessage(e))));
+    const writeTimeoutMs = this.options.writeTimeoutMs ?? WRITE_TIMEOUT_MS;
     await new Promise<void>((resolve, reject) => {
-      socket.write(frames, (error) => (error ? reject(error) : resolve()));
+      // A receiver that accepts but stops reading fills the socket buffers and the callback
+      // never comes: past the deadline the connection is dropped and the batch sent again later.
+      const deadline = setTimeout(() => {
+        const error = new Error(`syslog sink: write not accepted within ${writeTimeoutMs} ms`);
+        socket.destroy(error);
+        reject(error);
+      }, writeTimeoutMs);
+      socket.write(frames, (error) => {
+        clearTimeout(deadline);
+        if (error) reject(error);
+        else resolve();
+      });
     });
     if (this.brokenAt !== null) throw new Error(`syslog sink: ${this.brokenReason}`);
     const at = Date.now();

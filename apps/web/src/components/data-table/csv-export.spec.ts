@@ -14,10 +14,17 @@ describe('CSV export (RFC 4180, OWASP formula guard)', () => {
     expect(csvField('+SUM(A1)')).toBe("'+SUM(A1)");
     expect(csvField('-2+3')).toBe("'-2+3");
     expect(csvField('@cmd')).toBe("'@cmd");
-    expect(csvField('\tx')).toBe("'\tx");
+    expect(csvField('\tx')).toBe('"\'\tx"');
     expect(csvField('\rx')).toBe('"\'\rx"');
     expect(csvField('=HYPERLINK("http://x","y")')).toBe('"\'=HYPERLINK(""http://x"",""y"")"');
   });
+  it('quotes fields holding the list separator of semicolon locales, so no cell starts a formula there', () => {
+    // Breaking session: x;=1+1 was written bare; Excel in de-DE splits at ';' into a formula.
+    expect(csvField('x;=1+1')).toBe('"x;=1+1"');
+    expect(csvField("a;=cmd|' /C calc'!A0")).toBe('"a;=cmd|\' /C calc\'!A0"');
+    expect(csvField('x\t=1+1')).toBe('"x\t=1+1"');
+  });
+
   it('keeps plain numbers, negative ones too, and every digit of big ones', () => {
     expect(csvField(-5)).toBe('-5');
     expect(csvField('-12.50')).toBe('-12.50');

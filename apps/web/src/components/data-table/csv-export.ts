@@ -9,12 +9,13 @@ const NUMBER_LITERAL = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
  * One CSV field: the value as given (`rawText`: strings unchanged, JSON as JSON, null empty),
  * prefixed with `'` when it would start a spreadsheet formula (OWASP CSV Injection, unless it
  * is a plain number literal), then quoted per RFC 4180 §2 when it holds `"`, `,`, CR or LF
- * (inner quotes doubled).
+ * (inner quotes doubled). Also quoted when it holds `;` or a tab: spreadsheets in locales whose
+ * list separator is `;` (de-DE, fr-FR) split there, and `x;=cmd...` would start a formula cell.
  */
 export function csvField(value: unknown): string {
   let text = rawText(value);
   if (FORMULA_START.test(text) && !NUMBER_LITERAL.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return /[",;\t\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /**
