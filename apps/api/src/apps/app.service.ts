@@ -254,9 +254,13 @@ export class AppService {
           m,
         );
         if (!exists) {
+          // A query deleted since: its last version is gone, and a stale tab may still hold
+          // "1", "2"... Starting again at 1 would let that tab's save through (breaking
+          // session), so it continues from a number no earlier save of it can have reached.
+          const version = restartedQueryVersion(now);
           await this.repository.insertQuery(
             workspaceId,
-            { id: q.id, appId, workspaceId, version: 1, createdAt: now, ...columns },
+            { id: q.id, appId, workspaceId, version, createdAt: now, ...columns },
             m,
           );
         }
@@ -681,4 +685,13 @@ export class AppService {
       details,
     });
   }
+}
+
+/**
+ * Version of a query re-created by a restore: seconds since 2020-01-01 (about 2.2e8 in 2026),
+ * beyond any count of saves one query can have had, and within a 32-bit integer column until
+ * 2088.
+ */
+export function restartedQueryVersion(now: Date): number {
+  return Math.floor((now.getTime() - Date.UTC(2020, 0, 1)) / 1000);
 }

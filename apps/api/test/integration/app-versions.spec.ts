@@ -353,6 +353,14 @@ describe.each<MetadataStore>(['sqlite', 'postgres'])('app versions (%s store)', 
     expect(body.queries.map((x) => [x.id, x.name, x.body])).toEqual([
       [q.id, 'people', { sql: 'select 1' }],
     ]);
+    // The query came back after a delete: a tab that still holds its version 1 must get a 409,
+    // not overwrite the restored text (breaking session: it started again at version 1).
+    const back = body.queries[0].version;
+    expect(back).toBeGreaterThan(1_000);
+    const qUrl = `${appUrl(app.id)}/queries/${q.id}`;
+    const staleTab = await call(t, editor, 'PATCH', qUrl, { body: { sql: 'x' } }, ifMatch(1));
+    expect(staleTab.statusCode).toBe(409);
+    expect(staleTab.json()).toMatchObject({ currentVersion: back });
     const list = await revisions(app.id);
     expect(list[0]).toMatchObject({ restoredFrom: first.version, version: list[1].version + 1 });
     expect(list[0].summary.components).toMatchObject({ added: ['text1'], removed: ['text9'] });
