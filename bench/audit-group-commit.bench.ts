@@ -12,7 +12,8 @@
  * requests/s, the worst p50/p99 and the cost in percent (median committed vs median buffered;
  * on a loaded machine single rounds move by 10-20 %, the median of interleaved rounds less).
  * `BENCH_METADATA=postgres` puts both metadata stores on a private PostgreSQL (fsync on), else
- * each uses its own SQLite file (WAL).
+ * each uses its own SQLite file (WAL). `BENCH_CPU_PROF=<dir>` writes a V8 CPU profile of each
+ * server (`buffered.cpuprofile`, `committed.cpuprofile`) when the bench ends.
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -130,7 +131,24 @@ function startServer(
 ): Promise<{ child: ChildProcess; target: Target }> {
   const child = spawn(
     process.execPath,
-    ['-r', '@swc-node/register', __filename, mode, pgUrl, metaUrl],
+    [
+      // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each server, written when it exits.
+      ...(process.env.BENCH_CPU_PROF
+        ? [
+            '--cpu-prof',
+            '--cpu-prof-dir',
+            process.env.BENCH_CPU_PROF,
+            '--cpu-prof-name',
+            `${mode}.cpuprofile`,
+          ]
+        : []),
+      '-r',
+      '@swc-node/register',
+      __filename,
+      mode,
+      pgUrl,
+      metaUrl,
+    ],
     { cwd: apiDir, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   );
   return new Promise((resolveReady, reject) => {
