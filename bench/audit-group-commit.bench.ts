@@ -8,9 +8,12 @@
  * only in `AUDIT_RUN_DURABILITY`: `buffered` (the former behaviour: the run answers, its
  * `query.run` entry is written within 500 ms) and `committed` (the run answers after its entry
  * is committed, group commit). Drives each with autocannon, alternating buffered / committed,
- * two rounds per client count, and prints requests/s, latency and the cost in percent.
+ * `BENCH_ROUNDS` (default 4) interleaved rounds per client count, and prints the median
+ * requests/s, the worst p50/p99 and the cost in percent (median committed vs median buffered;
+ * on a loaded machine single rounds move by 10-20 %, the median of interleaved rounds less).
  * `BENCH_METADATA=postgres` puts both metadata stores on a private PostgreSQL (fsync on), else
- * each uses its own SQLite file (WAL).
+ * each uses its own SQLite file (WAL). `BENCH_CPU_PROF=<dir>` writes a V8 CPU profile of each
+ * server (`buffered.cpuprofile`, `committed.cpuprofile`) when the bench ends.
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -128,7 +131,24 @@ function startServer(
 ): Promise<{ child: ChildProcess; target: Target }> {
   const child = spawn(
     process.execPath,
-    ['-r', '@swc-node/register', __filename, mode, pgUrl, metaUrl],
+    [
+      // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each server, written when it exits.
+      ...(process.env.BENCH_CPU_PROF
+        ? [
+            '--cpu-prof',
+            '--cpu-prof-dir',
+            process.env.BENCH_CPU_PROF,
+            '--cpu-prof-name',
+            `${mode}.cpuprofile`,
+          ]
+        : []),
+      '-r',
+      '@swc-node/register',
+      __filename,
+      mode,
+      pgUrl,
+      metaUrl,
+    ],
     { cwd: apiDir, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   );
   return new Promise((resolveReady, reject) => {
@@ -160,6 +180,7 @@ function cannon(target: Target, seconds: number, connections: number): CannonRes
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 10);
   const clientCounts = (process.argv[3] ?? '10,50').split(',').map(Number);
+  const roundCount = Number(process.env.BENCH_ROUNDS ?? 4);
   const { startPostgres, createPostgresDatabase } = await import(
     '../apps/api/test/harness/postgres-server'
   );
@@ -195,17 +216,28 @@ async function main(): Promise<void> {
     const rows: Record<string, unknown>[] = [];
     for (const clients of clientCounts) {
       const rounds: Record<Mode, CannonResult[]> = { buffered: [], committed: [] };
-      for (let i = 0; i < 2; i++) {
-        for (const [mode, server] of [
+      for (let i = 0; i < roundCount; i++) {
+        // ABBA order: a drift in the machine's load hits both modes alike.
+        const order = [
           ['buffered', buffered],
           ['committed', committed],
-        ] as const) {
-          log(`${clients} clients, round ${i + 1}: ${mode}`);
-          rounds[mode].push(cannon(server.target, seconds, clients));
+        ] as const;
+        for (const [mode, server] of i % 2 === 0 ? order : [...order].reverse()) {
+          const result = cannon(server.target, seconds, clients);
+          rounds[mode].push(result);
+          log(
+            `${clients} clients, round ${i + 1}: ${mode} ${Math.round(result.requests.average)} req/s`,
+          );
         }
       }
+      const median = (xs: number[]) => {
+        const sorted = [...xs].sort((a, b) => a - b);
+        const mid = Math.floor(sorted.length / 2);
+        return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+      };
       const summary = (rs: CannonResult[]) => ({
-        rps: Math.round(rs.reduce((s, r) => s + r.requests.average, 0) / rs.length),
+        rps: Math.round(median(rs.map((r) => r.requests.average))),
+        rounds: rs.map((r) => Math.round(r.requests.average)),
         p50: Math.max(...rs.map((r) => r.latency.p50)),
         p99: Math.max(...rs.map((r) => r.latency.p99)),
         errors: rs.reduce((s, r) => s + r.errors + r.non2xx, 0),

@@ -13,7 +13,7 @@ import { redactText } from '../common/logging/redact-text';
 import { AuditAction, AuditDetails, BATCHED_ACTIONS } from './audit-action';
 import { canonicalDetails, computeAuditHash } from './audit-hash';
 import { AuditEventEntity } from './audit-event.entity';
-import { AuditRepository } from './audit.repository';
+import { AuditChainPosition, AuditRepository } from './audit.repository';
 
 /** What a module records. `meta` comes from `@ReqMeta()`; `null` actor = anonymous or system. */
 export interface AuditEntryInput {
@@ -74,6 +74,29 @@ const VALUE_KEYS =
   /^(password|passwd|secret|secrets|token|apikey|api_key|value|values|params|parameters|rows|result|results|body|sql|config)$/i;
 
 type PendingEntry = Omit<AuditEventEntity, 'sequence' | 'prevHash' | 'hash'>;
+
+/** Resolves in the event loop's check phase, after the I/O callbacks of the current turn. */
+function afterThisTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * The entries `rows` become when appended after `head`: sequences, previous hashes and hashes
+ * chained in order (audit-hash.ts).
+ */
+function chainEvents(head: AuditChainPosition, rows: PendingEntry[]): AuditEventEntity[] {
+  let { lastSequence, lastHash } = head;
+  return rows.map((row) => {
+    lastSequence += 1;
+    const event = Object.assign(new AuditEventEntity(), row, {
+      sequence: lastSequence,
+      prevHash: lastHash,
+    });
+    event.hash = computeAuditHash(event);
+    lastHash = event.hash;
+    return event;
+  });
+}
 
 /**
  * The audit log's write side (README.md in this folder). `record` appends one entry to the
@@ -174,7 +197,7 @@ export class AuditService implements OnModuleDestroy, BeforeApplicationShutdown 
     this.pending = [];
     if (batch.length === 0) return this.queue.then(() => undefined);
     try {
-      await this.enqueue((manager) => this.appendRows(manager, batch));
+      await this.enqueueAppend(batch);
       this.notifyCommitted();
     } catch (error) {
       // Keep them for the next attempt; order among buffered entries is preserved.
@@ -194,19 +217,13 @@ export class AuditService implements OnModuleDestroy, BeforeApplicationShutdown 
   /** Appends rows inside a transaction that holds the chain lock (see {@link withChainLock}). */
   async appendRows(manager: EntityManager, rows: PendingEntry[]): Promise<void> {
     const head = await this.repository.lockHead(manager);
-    let { lastSequence, lastHash } = head;
-    const events: AuditEventEntity[] = [];
-    for (const row of rows) {
-      lastSequence += 1;
-      const event = Object.assign(new AuditEventEntity(), row, {
-        sequence: lastSequence,
-        prevHash: lastHash,
-      });
-      event.hash = computeAuditHash(event);
-      lastHash = event.hash;
-      events.push(event);
-    }
-    await this.repository.appendLocked(manager, events, { lastSequence, lastHash });
+    const events = chainEvents(head, rows);
+    const last = events[events.length - 1];
+    await this.repository.appendLocked(
+      manager,
+      events,
+      last ? { lastSequence: last.sequence, lastHash: last.hash } : head,
+    );
   }
 
   /** Converts an input to a row: validated, bounded, details canonical. */
@@ -263,8 +280,9 @@ export class AuditService implements OnModuleDestroy, BeforeApplicationShutdown 
   }
 
   /**
-   * Group commit: entries that arrive while an append runs are written together in the next
-   * transaction, which starts as soon as the previous one ends (at once when none runs), so
+   * Group commit: entries that arrive while an append runs, or in the same event-loop turn, are
+   * written together in the next transaction, which starts as soon as the previous one ends
+   * (at the end of the current turn when none runs), so
    * concurrent requests share one lock round trip and one commit. Each caller's promise
    * settles when its entry is committed (or the transaction failed: every caller of that group
    * gets the error, none of its entries is stored).
@@ -272,14 +290,23 @@ export class AuditService implements OnModuleDestroy, BeforeApplicationShutdown 
   private scheduleGroup(): void {
     if (this.groupScheduled) return;
     this.groupScheduled = true;
-    const run = this.queue.then(async () => {
+    // Start at the end of this event-loop turn, not in the next microtask: runs whose queries
+    // answered in the same poll phase then share the transaction. On SQLite the append is
+    // synchronous and ends before any other I/O callback, so without this every group held
+    // one entry and every run paid a whole commit (bench/README.md, "Audit group commit").
+    const run = this.queue.then(afterThisTurn).then(async () => {
       this.groupScheduled = false;
       const group = this.waiting.slice(0, AUDIT_GROUP_MAX);
       this.waiting = this.waiting.slice(group.length);
       if (this.waiting.length > 0) this.scheduleGroup();
       this.inFlight = group.map((g) => g.row);
       try {
-        await this.repository.transaction((manager) => this.appendRows(manager, this.inFlight));
+        await this.repository.append((head) =>
+          chainEvents(
+            head,
+            group.map((g) => g.row),
+          ),
+        );
         this.inFlight = [];
         for (const g of group) g.resolve();
         this.notifyCommitted();
@@ -299,6 +326,13 @@ export class AuditService implements OnModuleDestroy, BeforeApplicationShutdown 
         // A listener (the shipper's wake-up) never fails an append.
       }
     }
+  }
+
+  /** {@link AuditRepository.append} of `rows`, after every earlier append of this process. */
+  private enqueueAppend(rows: PendingEntry[]): Promise<void> {
+    const run = this.queue.then(() => this.repository.append((head) => chainEvents(head, rows)));
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   private enqueue<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {

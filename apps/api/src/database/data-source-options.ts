@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { MIGRATIONS } from './migrations';
+import { SQLITE_FALLBACK_AUTOCHECKPOINT_PAGES } from './sqlite-checkpointer';
 
 /** File name of the embedded metadata database inside the data folder. */
 export const SQLITE_FILE_NAME = 'bastion.sqlite';
@@ -41,6 +42,9 @@ export function buildDataSourceOptions(config: AppConfig): DataSourceOptions {
       // commit (3 ms -> 0.04 ms here), which the audit group commit of every run depends on;
       // FULL also survives power loss (SQLITE_SYNCHRONOUS, README "Durability").
       db.pragma(`synchronous = ${config.sqliteSynchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      // Checkpoints run on a worker thread (SqliteCheckpointer, DatabaseModule); this
+      // connection checkpoints itself only if that thread falls far behind.
+      db.pragma(`wal_autocheckpoint = ${SQLITE_FALLBACK_AUTOCHECKPOINT_PAGES}`);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel';
 
@@ -66,6 +67,38 @@ class ConnectionGate {
   }
 }
 
+/** The gate of each data source {@link gateSqliteQueryRunners} was installed on. */
+const gates = new WeakMap<DataSource, ConnectionGate>();
+
+/**
+ * Runs `fn` on the gated data source's native better-sqlite3 connection, alone: after every
+ * earlier statement and transaction of this process, and nothing else runs on the connection
+ * until it returns. `fn` is synchronous (better-sqlite3 is), so a transaction it runs with
+ * `db.transaction(...).immediate()` holds the connection for its statements only, without the
+ * promise hops of TypeORM's query runner between them (the audit group commit, bench/README.md).
+ * @returns what `fn` returns; a throw is rethrown (a `db.transaction` rolls back first).
+ * @throws Error when the gate is not installed on `dataSource` (PostgreSQL, or a bug);
+ *   {@link MetadataStoreBusyError} after {@link CONNECTION_WAIT_LIMIT_MS}.
+ */
+export async function withSqliteConnection<T>(
+  dataSource: DataSource,
+  fn: (db: BetterSqlite3.Database) => T,
+): Promise<T> {
+  const gate = gates.get(dataSource);
+  if (!gate) throw new Error('metadata store: the SQLite connection gate is not installed');
+  if (strictBodies?.getStore()) {
+    throw new Error('metadata store: a synchronous SQLite use inside a transaction body');
+  }
+  const done = await gate.acquire('a synchronous use');
+  try {
+    const db = (dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database })
+      .databaseConnection;
+    return fn(db);
+  } finally {
+    done();
+  }
+}
+
 /** The driver's shared runner, with the transaction state TypeORM keeps on it. */
 type SharedRunner = QueryRunner & { transactionDepth: number; isTransactionActive: boolean };
 
@@ -96,6 +129,7 @@ export function gateSqliteQueryRunners(
   options: { waitLimitMs?: number; strict?: boolean } = {},
 ): void {
   const gate = new ConnectionGate(options.waitLimitMs ?? CONNECTION_WAIT_LIMIT_MS);
+  gates.set(dataSource, gate);
   const native = () =>
     (dataSource.driver as unknown as { databaseConnection: { inTransaction: boolean } })
       .databaseConnection;
