@@ -33,6 +33,9 @@ export interface GracefulDrainOptions {
   exit?: (code: number) => void;
 }
 
+/** A second signal this soon (ms) after the first is the same stop delivered twice. */
+export const REPEATED_SIGNAL_WINDOW_MS = 1_000;
+
 /**
  * Graceful shutdown on SIGTERM and SIGINT (instead of Nest's immediate close):
  * 1. draining: `GET /api/health/ready` answers 503 and every answer carries
@@ -42,7 +45,9 @@ export interface GracefulDrainOptions {
  *    own timeout;
  * 3. `app.close()`: Nest's shutdown hooks (the audit buffer is flushed while the metadata
  *    database is still open), then the listener is closed and the database connections end;
- * 4. exits 0 (1 when closing failed). A second signal during the drain exits at once (1).
+ * 4. exits 0 (1 when closing failed). A second signal during the drain exits at once (1),
+ *    unless it comes within {@link REPEATED_SIGNAL_WINDOW_MS} of the first (the same stop
+ *    delivered twice, to the process group and by a parent that forwards it).
  * @returns a function that starts the same sequence (for tests).
  */
 export function installGracefulDrain(
@@ -72,12 +77,19 @@ export function installGracefulDrain(
       exit(1);
     }
   };
+  let startedAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
+    if (running && Date.now() - startedAt < REPEATED_SIGNAL_WINDOW_MS) {
+      // The same stop delivered twice: to the process group (Ctrl+C, systemd) and forwarded by
+      // a parent such as scripts/start.mjs. Not a request to hurry (newcomer check).
+      return;
+    }
     if (running) {
       options.logger.warn(`${signal} again during the drain: exiting now`);
       exit(1);
       return;
     }
+    startedAt = Date.now();
     running = drain();
   };
   process.on('SIGTERM', onSignal);
