@@ -46,7 +46,9 @@ export function ConflictDialog({
             <strong>Reload theirs</strong>: discard your unsaved changes and load the saved version.
           </li>
           <li>
-            <strong>Keep mine</strong>: save your version over theirs (theirs stays in the history).
+            <strong>Keep mine</strong>: save your version over theirs. Theirs stays in the history,
+            unless it was your own save from another tab in the last minute (saves of one person
+            within a minute share one revision).
           </li>
         </ul>
         <div className="dialog-actions">
